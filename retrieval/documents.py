@@ -1,0 +1,131 @@
+"""The small frozen records that flow between the engine's modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Paragraph kinds, in the order a report usually presents them.
+HEADLINE = "headline"
+BYLINE = "byline"
+SPEAKER_HEADER = "speaker_header"
+SECTION_TITLE = "section_title"
+BODY = "body"
+
+# Roles: how a paragraph relates to the person it is attributed to.
+QUOTE = "quote"            # holds the speaker's own words in quotation marks
+PARAPHRASE = "paraphrase"  # "X said/thinks ..." without quotation marks
+CITED = "cited"            # the speaker quotes somebody else
+NARRATION = "narration"    # the reporter's own text
+HEADING = "heading"        # headline, speaker header or section title
+TURN = "turn"              # a transcript line "NAME：words" (minutes, interviews)
+
+SPEECH_ROLES = (QUOTE, PARAPHRASE, CITED, TURN)
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A person who speaks in a document, as the document itself names them."""
+
+    name: str
+    title: str | None = None          # the whole descriptor as written, e.g. org + position
+    position: str | None = None       # the position part alone
+    organisation: str | None = None
+    section_title: str | None = None
+    doc: str = ""
+    reporter: bool = False            # the article's own voice, not an interviewee
+
+
+@dataclass(frozen=True)
+class RawParagraph:
+    """A paragraph after layout repair, before attribution."""
+
+    doc: str
+    number: int                       # 0-based position among the document's paragraphs
+    text: str
+    spans: tuple[tuple[int, int], ...]  # offsets into the decoded file text, one per joined piece
+
+    @property
+    def start(self) -> int:
+        return self.spans[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.spans[-1][1]
+
+    @property
+    def repaired(self) -> bool:
+        return len(self.spans) > 1
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph with its structural kind and its attribution."""
+
+    doc: str
+    number: int
+    text: str
+    spans: tuple[tuple[int, int], ...]
+    kind: str
+    role: str
+    speaker: str | None = None
+    speaker_title: str | None = None
+    cited: str | None = None          # the person a CITED paragraph quotes
+
+    @property
+    def start(self) -> int:
+        return self.spans[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.spans[-1][1]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A decoded, attributed document."""
+
+    name: str                         # path relative to the indexed folder
+    text: str                         # the decoded text, as the file holds it
+    content_hash: str
+    encoding: str
+    paragraphs: tuple[Paragraph, ...]
+    speakers: tuple[Speaker, ...]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file ingest could not use, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One ranked answer passage."""
+
+    rank: int
+    id: int
+    paragraph: Paragraph
+    score: float
+    highlights: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class SpeakerScore:
+    speaker: str
+    score: float
+    passage_rank: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the engine returns for one question."""
+
+    query: str
+    passages: tuple[Passage, ...]
+    speaker_filter: str | None = None
+    answerable: bool = True
+    who_question: bool = False
+    speakers: tuple[SpeakerScore, ...] = ()
+    notes: tuple[str, ...] = field(default=())

@@ -1,0 +1,35 @@
+"""whosaid's own exceptions; the CLI and the UI turn them into one-line messages."""
+
+from __future__ import annotations
+
+
+class WhosaidError(Exception):
+    """Base class: the message is meant for the user, on one line."""
+
+
+class NoDocuments(WhosaidError):
+    """The folder holds nothing whosaid can index."""
+
+
+class IndexMissing(WhosaidError):
+    """No index exists where one was expected."""
+
+
+class IndexMismatch(WhosaidError):
+    """The index was built with another model or format."""
+
+
+class IndexCorrupt(WhosaidError):
+    """The index files are damaged or inconsistent."""
+
+
+class IndexLocked(WhosaidError):
+    """Another process is writing the index."""
+
+
+class BadQuestion(WhosaidError):
+    """The question cannot be answered as asked (empty, too long)."""
+
+
+class ModelUnavailable(WhosaidError):
+    """The requested embedding model cannot be loaded."""

@@ -1,0 +1,51 @@
+"""The sentences of a passage that best answer the question, as character offsets into its text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+_ENDS = "。！？!?"
+_OPEN, _CLOSE = "“「『", "”」』"
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Split on 。！？ but never inside a quotation, so a quoted statement stays one piece."""
+    spans, start, depth = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+            if depth == 0 and i > 0 and text[i - 1] in _ENDS:
+                spans.append((start, i + 1))
+                start = i + 1
+        elif ch in _ENDS and depth == 0:
+            end = i + 1
+            if end < len(text) and text[end] in _CLOSE:
+                continue
+            spans.append((start, end))
+            start = end
+    if start < len(text) and text[start:].strip():
+        spans.append((start, len(text)))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def highlight(text: str, query_tokens: list[str], tokenize: Callable[[str], list[str]],
+              most: int = 2) -> tuple[tuple[int, int], ...]:
+    """Up to `most` sentences sharing the most (and longest) words with the question."""
+    spans = sentences(text)
+    if not spans:
+        return ()
+    wanted = set(query_tokens)
+    scored = []
+    for i, (s, e) in enumerate(spans):
+        words = set(tokenize(text[s:e]))
+        score = sum(len(w) for w in wanted & words)
+        scored.append((score, -i, (s, e)))
+    scored.sort(reverse=True)
+    best = [span for score, _, span in scored[:most] if score > 0]
+    if not best:
+        best = [spans[0]]
+    elif len(best) > 1 and scored[1][0] < scored[0][0] / 2:
+        best = best[:1]
+    return tuple(sorted(best))

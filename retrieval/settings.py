@@ -1,0 +1,27 @@
+"""Where the index lives and which model to use: flag > environment variable > default."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_INDEX = ".whosaid"
+DEFAULT_DOCS = "seeds"
+MAX_QUESTION_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path
+    model: str | None          # None: the index's own model, or the bundled one for a new index
+    docs_dir: Path
+
+
+def resolve(index_dir: str | os.PathLike | None = None, model: str | None = None,
+            docs_dir: str | os.PathLike | None = None) -> Settings:
+    return Settings(
+        index_dir=Path(index_dir or os.environ.get("WHOSAID_INDEX") or DEFAULT_INDEX),
+        model=model or os.environ.get("WHOSAID_MODEL") or None,
+        docs_dir=Path(docs_dir or os.environ.get("WHOSAID_DOCS") or DEFAULT_DOCS),
+    )

