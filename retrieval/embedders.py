@@ -73,7 +73,8 @@ class SentenceTransformerEmbedder:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelUnavailable(f"cannot load model {name_or_path!r}: {first}") from None
         self.model_id = f"st:{target}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
         self._lock = threading.Lock()
 
     def embed_batch(self, texts: list[str], kind: Kind) -> np.ndarray:

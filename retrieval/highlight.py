@@ -31,8 +31,11 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 
 def highlight(text: str, query_tokens: list[str], tokenize: Callable[[str], list[str]],
-              most: int = 2) -> tuple[tuple[int, int], ...]:
-    """Up to `most` sentences sharing the most (and longest) words with the question."""
+              weight: Callable[[str], float], most: int = 2) -> tuple[tuple[int, int], ...]:
+    """Up to `most` sentences sharing the rarest words with the question, in text order.
+
+    A second sentence is kept only when it matches nearly as well as the best one.
+    """
     spans = sentences(text)
     if not spans:
         return ()
@@ -40,12 +43,12 @@ def highlight(text: str, query_tokens: list[str], tokenize: Callable[[str], list
     scored = []
     for i, (s, e) in enumerate(spans):
         words = set(tokenize(text[s:e]))
-        score = sum(len(w) for w in wanted & words)
+        score = sum(weight(w) for w in wanted & words)
         scored.append((score, -i, (s, e)))
     scored.sort(reverse=True)
     best = [span for score, _, span in scored[:most] if score > 0]
     if not best:
         best = [spans[0]]
-    elif len(best) > 1 and scored[1][0] < scored[0][0] / 2:
+    elif len(best) > 1 and scored[1][0] < 0.6 * scored[0][0]:
         best = best[:1]
     return tuple(sorted(best))

@@ -64,6 +64,15 @@ class KeywordIndex:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
 
+    def idf(self, token: str) -> float:
+        """How rare a word is across the paragraphs (0 for unknown words)."""
+        token_id = self._retriever.vocab_dict.get(token)
+        if token_id is None or not token:
+            return 0.0
+        indptr = self._retriever.scores["indptr"]
+        df = int(indptr[token_id + 1] - indptr[token_id])
+        return float(np.log(1 + (self.size - df + 0.5) / (df + 0.5))) if df else 0.0
+
     def save(self, folder: Path) -> None:
         self._retriever.save(str(folder), show_progress=False)
 

@@ -1,0 +1,129 @@
+"""The stored index: round trip, stable ids, nothing re-embedded, atomic writes, model refusal."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from retrieval.errors import IndexCorrupt, IndexMismatch
+from retrieval.index import IndexStore
+
+from .conftest import GBK_REPORT, SEED, make_engine
+
+
+class CountingEmbedder:
+    """Wraps the real model and counts what it is asked to embed (for mechanics, not quality)."""
+
+    def __init__(self, inner, model_id=None):
+        self.inner, self.dim, self.calls = inner, inner.dim, 0
+        self.model_id = model_id or inner.model_id
+
+    def embed_batch(self, texts, kind):
+        self.calls += len(texts)
+        return self.inner.embed_batch(texts, kind)
+
+
+@pytest.fixture
+def docs(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(SEED, folder / SEED.name)
+    return folder
+
+
+def test_round_trip_keeps_every_paragraph_and_its_vector(tmp_path, docs, embedder):
+    engine = make_engine(tmp_path / "ix", docs, embedder)
+    report = engine.index(docs)
+    snapshot = IndexStore(tmp_path / "ix").load()
+    assert report.paragraphs == len(snapshot.rows) == snapshot.vectors.ntotal == 30
+    texts = [r.paragraph.text for r in snapshot.rows]
+    expected = embedder.embed_batch(texts, "passage")
+    assert np.allclose(snapshot.vector_matrix(), expected, atol=1e-5)
+    manifest = json.loads((tmp_path / "ix" / snapshot.generation / "manifest.json").read_text())
+    assert manifest["model_id"] == embedder.model_id and manifest["dim"] == 384
+    assert manifest["documents"][0]["name"] == SEED.name and len(manifest["documents"][0]["hash"]) == 32
+
+
+def test_unchanged_reindex_embeds_nothing_and_ids_stay_stable(tmp_path, docs, embedder):
+    counting = CountingEmbedder(embedder)
+    engine = make_engine(tmp_path / "ix", docs, counting)
+    engine.index(docs)
+    first = {(r.paragraph.doc, r.paragraph.number): r.id for r in engine.snapshot().rows}
+    assert counting.calls == 30
+
+    again = engine.index(docs)
+    assert counting.calls == 30 and again.embedded == 0 and not again.written
+
+    shutil.copy(GBK_REPORT, docs / GBK_REPORT.name)
+    added = engine.index(docs)
+    assert added.added == (GBK_REPORT.name,) and added.embedded == 19 and counting.calls == 49
+    after = {(r.paragraph.doc, r.paragraph.number): r.id for r in engine.snapshot().rows}
+    assert all(after[key] == pid for key, pid in first.items())
+    assert len(set(after.values())) == len(after)
+
+
+def test_editing_one_paragraph_reembeds_only_that_paragraph(tmp_path, docs, embedder):
+    counting = CountingEmbedder(embedder)
+    engine = make_engine(tmp_path / "ix", docs, counting)
+    engine.index(docs)
+    before = {r.paragraph.number: r.id for r in engine.snapshot().rows}
+    text = (docs / SEED.name).read_text(encoding="utf-8")
+    (docs / SEED.name).write_text(text.replace("为期3天、600多人参加", "为期三天、六百多人参加"), encoding="utf-8")
+    report = engine.index(docs)
+    assert report.changed == (SEED.name,) and report.embedded == 1
+    after = {r.paragraph.number: r.id for r in engine.snapshot().rows}
+    assert [n for n in after if after[n] != before[n]] == [3]
+
+
+def test_a_crash_during_write_leaves_the_old_index_live(tmp_path, docs, embedder, monkeypatch):
+    engine = make_engine(tmp_path / "ix", docs, embedder)
+    engine.index(docs)
+    store = IndexStore(tmp_path / "ix")
+    live = store.current_generation()
+    shutil.copy(GBK_REPORT, docs / GBK_REPORT.name)
+
+    from retrieval import keyword
+
+    def crash(self, folder):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(keyword.KeywordIndex, "save", crash)
+    with pytest.raises(OSError, match="disk full"):
+        engine.index(docs)
+    assert store.current_generation() == live
+    assert len(store.load().rows) == 30
+    assert [p.name for p in (tmp_path / "ix").iterdir() if p.name.startswith("tmp-")] == []
+
+
+def test_an_index_built_with_another_model_is_refused_with_the_way_out(tmp_path, docs, embedder):
+    make_engine(tmp_path / "ix", docs, embedder).index(docs)
+    other = make_engine(tmp_path / "ix", docs, CountingEmbedder(embedder, model_id="st:some/other-model"))
+    with pytest.raises(IndexMismatch, match=r"rebuild it with `whosaid index --rebuild --model some/other-model`"):
+        other.ask("工会主席说了什么？")
+    with pytest.raises(IndexMismatch):
+        other.index(docs)
+    report = other.index(docs, rebuild=True)
+    assert report.paragraphs == 30 and IndexStore(tmp_path / "ix").read_manifest().model_id == "st:some/other-model"
+
+
+def test_a_damaged_metadata_file_is_reported_not_a_traceback(tmp_path, docs, embedder):
+    make_engine(tmp_path / "ix", docs, embedder).index(docs)
+    store = IndexStore(tmp_path / "ix")
+    (tmp_path / "ix" / store.current_generation() / "paragraphs.json").write_text("[{\"id\": 1", encoding="utf-8")
+    with pytest.raises(IndexCorrupt, match="rebuild with `whosaid index`"):
+        store.load()
+
+
+def test_dense_scores_equal_a_brute_force_search(engine, embedder):
+    """FAISS with our ids gives exactly what numpy gives over the same vectors."""
+    snapshot = engine.snapshot()
+    query = embedder.embed_batch(["青年教师面临的压力"], "query")[0]
+    scores, ids = snapshot.vectors.search(query[None, :], 5)
+    matrix = embedder.embed_batch([r.paragraph.text for r in snapshot.rows], "passage")
+    brute = matrix @ query
+    order = np.argsort(-brute)[:5]
+    assert list(ids[0]) == [snapshot.rows[i].id for i in order]
+    assert np.allclose(scores[0], brute[order], atol=1e-4)
