@@ -188,6 +188,37 @@ def speakers(
             typer.echo(f"    {r['section_title']}")
 
 
+@app.command("eval")
+def evaluate(
+    file: Annotated[Path, typer.Argument(help="Labelled questions, JSON lines (see eval/questions.jsonl)")],
+    corpus: Annotated[Optional[list[Path]], typer.Option("--corpus", help="Documents or folders [default: seeds/ and tests/fixtures/]")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    misses: Annotated[bool, typer.Option("--misses", help="List the questions that missed")] = False,
+    k: Annotated[int, typer.Option("-k", min=1, max=50)] = 10,
+    model: ModelOpt = None,
+) -> None:
+    """Recall@1/@3, MRR, speaker accuracy and no-answer figures, per category and overall."""
+    from .evaluation import format_table, load_questions, score
+    from .workspace import scratch_engine
+
+    try:
+        questions = load_questions(file)
+        with scratch_engine(corpus or [Path("seeds"), Path("tests/fixtures")], model) as engine:
+            answers = [engine.ask(q.question, k=k) for q in questions]
+    except WhosaidError as exc:
+        _fail(exc)
+    report = score(questions, answers)
+    if as_json:
+        typer.echo(json.dumps(report if misses else {**report, "misses": len(report["misses"])},
+                              ensure_ascii=False, indent=2))
+        return
+    typer.echo(format_table(report))
+    if misses:
+        for m in report["misses"]:
+            typer.echo(f"  miss #{m['id']} [{m['category']}] {m['question']}  rank={m['rank']} "
+                       f"top={m['top_speaker']} want={m['speaker']} answerable={m['answerable']}")
+
+
 def main() -> None:
     try:
         app()

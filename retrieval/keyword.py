@@ -17,6 +17,7 @@ _STOP = set(
     "what who which whom how did does do say said says about the a an of on in to is was were and for".split()
 )
 _TOKEN = re.compile(r"[\w\u3400-\u9fff]+")
+_HAN_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
 
 
 class Tokenizer:
@@ -33,11 +34,19 @@ class Tokenizer:
                 self._jieba.add_word(word, freq=50000)
 
     def __call__(self, text: str) -> list[str]:
+        """jieba words plus the character bigrams of every Chinese run.
+
+        Bigrams make matching survive segmentation that differs between a question and a paragraph
+        ("暖心驿站" alone vs "十六个“暖心驿站”"), as Lucene's CJK analyzer does.
+        """
+        folded = fold(text)
         tokens = []
-        for token in self._jieba.cut_for_search(fold(text)):
+        for token in self._jieba.cut_for_search(folded):
             token = token.strip()
             if token and token not in _STOP and _TOKEN.fullmatch(token):
                 tokens.append(token)
+        for run in _HAN_RUN.findall(folded):
+            tokens += [run[i:i + 2] for i in range(len(run) - 1) if run[i:i + 2] not in _STOP]
         return tokens
 
 
@@ -52,7 +61,7 @@ class KeywordIndex:
     def build(cls, token_lists: list[list[str]]) -> KeywordIndex:
         import bm25s
 
-        retriever = bm25s.BM25(k1=1.2, b=0.75)
+        retriever = bm25s.BM25(k1=1.2, b=0.3)
         # An empty document still needs one token for bm25s; "" is its reserved empty token.
         retriever.index([tokens or [""] for tokens in token_lists], show_progress=False)
         return cls(retriever, len(token_lists))
@@ -63,6 +72,9 @@ class KeywordIndex:
         if not known or self.size == 0:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
+
+    def vocabulary(self) -> set[str]:
+        return {t for t in self._retriever.vocab_dict if t}
 
     def idf(self, token: str) -> float:
         """How rare a word is across the paragraphs (0 for unknown words)."""

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from .aliases import AliasTable, Mention, match_form
 
 _WHO = re.compile(
-    r"谁|哪位|哪一位|哪个人|哪名|哪些人|哪个代表|哪些代表|哪家|什么人"
+    r"(?:谁|哪位|哪一位|哪名)(?:代表|工会主席|主席|负责人|领导|嘉宾|专家|同志)?"
+    r"|(?:哪个|哪些|什么)(?:代表|人|工会主席|负责人|领导|嘉宾|专家|同志)"
     r"|\bwho\b|\bwhom\b|\bwhich (?:delegate|person|speaker|representative|one|chair|union|official|of)",
     re.IGNORECASE,
 )
@@ -33,6 +34,7 @@ class Analysis:
     boost_speakers: tuple[str, ...]      # prefer these (ambiguous, or the speaker is the topic)
     who: bool
     english: bool
+    topic: str = ""                      # the question without the speaker's name: what is asked about
 
     @property
     def speaker_filter(self) -> str | None:
@@ -58,9 +60,18 @@ def analyse(question: str, aliases: AliasTable) -> Analysis:
         filter_speakers = tuple(as_speaker)
     else:
         boost |= as_speaker
+    # The name has done its work as a filter; left in, it would pull every paragraph that repeats it.
+    topic = folded
+    cuts = [(m.start, m.end) for m in mentions if set(m.speakers) & as_speaker]
+    if who:
+        # "哪位代表" names what the answer is, not what it is about.
+        cuts += [(m.start(), m.end()) for m in _WHO.finditer(folded)]
+    for start, end in sorted(cuts, reverse=True):
+        topic = topic[:start] + " " + topic[end:]
     return Analysis(
         question=question, mentions=mentions, filter_speakers=filter_speakers,
         boost_speakers=tuple(sorted(boost - set(filter_speakers))), who=who, english=is_english(question),
+        topic=topic.strip() or folded,
     )
 
 

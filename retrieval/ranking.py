@@ -13,8 +13,9 @@ from .index import Row, Snapshot
 from .indexing import tokenizer_for
 from .query import Analysis
 
-# Paragraph kinds that are never an answer: a header line only names its speaker.
-_NOT_ANSWERS = {d.SPEAKER_HEADER, d.BYLINE}
+# Never an answer: a header line only names its speaker, and a title only announces what the
+# paragraphs under it say (short titles also match short questions too well; see eval/tune.py).
+_NOT_ANSWERS = {d.SPEAKER_HEADER, d.BYLINE, d.HEADLINE, d.SECTION_TITLE}
 
 
 @dataclass(frozen=True)
@@ -26,11 +27,17 @@ class Weights:
 
     bm25: float = 0.06
     boost: float = 0.03
-    heading_penalty: float = 0.02
-    pool: int = 100                     # candidates taken from each retriever on large indexes
-    answer_dense: float = 0.80          # top dense cosine at or above this: answerable
-    answer_bm25: float = 4.0            # or a raw BM25 score at or above this
-    describe_margin: float = 0.015      # English description -> speaker: lead over the runner-up
+    who_narration: float = 0.03         # "who said X" prefers what people said over the reporter's text
+    # Answerable when the best dense cosine reaches the threshold of the question's language (a
+    # cross-lingual match scores lower with e5), or when the best keyword paragraph holds this share
+    # of the question's words, weighted by rarity (a word no paragraph has counts as the rarest).
+    answer_dense_zh: float = 0.86
+    answer_dense_en: float = 0.74
+    answer_coverage: float = 0.30
+    # English description -> speaker profile: filter to the best when it leads the runner-up by
+    # describe_filter, prefer it when by describe_boost.
+    describe_filter: float = 0.010
+    describe_boost: float = 0.005
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -53,8 +60,8 @@ class Ranker:
         self.reporters = {s.name for s in snapshot.speakers if s.reporter}
         rows = snapshot.rows
         self.answer_mask = np.array([r.paragraph.kind not in _NOT_ANSWERS for r in rows], dtype=bool)
-        self.heading = np.array([r.paragraph.role == d.HEADING for r in rows], dtype=bool)
         self.speaker_of = np.array([r.paragraph.speaker or "" for r in rows], dtype=object)
+        self.narration = np.array([r.paragraph.role not in d.SPEECH_ROLES for r in rows], dtype=bool)
 
     @cached_property
     def _matrix(self) -> np.ndarray:
@@ -72,28 +79,45 @@ class Ranker:
             return [], np.zeros((0, 1), dtype=np.float32)
         return [s.name for s in speakers], self.embedder.embed_batch(texts, "passage")
 
-    def describe(self, vector: np.ndarray) -> str | None:
-        """The one speaker an English description fits clearly better than any other, if any."""
+    @cached_property
+    def glossary(self):
+        from .glossary import Glossary
+
+        return Glossary(self.snapshot.keyword.vocabulary())
+
+    def describe(self, vector: np.ndarray) -> tuple[str | None, float]:
+        """The speaker whose profile (title + organisation + name) fits a description best, and by
+        how much it leads the runner-up."""
         names, profiles = self._profiles
         if len(names) == 0:
-            return None
+            return None, 0.0
         sims = profiles @ vector
         order = np.argsort(-sims)
-        if len(order) == 1 or sims[order[0]] - sims[order[1]] >= self.weights.describe_margin:
-            return names[order[0]]
-        return None
+        lead = float(sims[order[0]] - sims[order[1]]) if len(order) > 1 else 1.0
+        return names[order[0]], lead
 
-    def scores(self, question: str, vector: np.ndarray, mask: np.ndarray,
-               boost: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def coverage(self, tokens: list[str], row: int) -> float:
+        """Share of the question's words (weighted by rarity) that a paragraph holds."""
+        if not tokens:
+            return 0.0
+        keyword = self.snapshot.keyword
+        unknown = float(np.log(1 + (keyword.size + 0.5) / 0.5))
+        present = set(self.tokenizer(self.snapshot.rows[row].paragraph.text))
+        weights = [keyword.idf(t) or unknown for t in tokens]
+        return sum(w for t, w in zip(tokens, weights) if t in present) / sum(weights)
+
+    def scores(self, tokens: list[str], vector: np.ndarray, mask: np.ndarray,
+               boost: tuple[str, ...], who: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Fused, dense and BM25 scores of every row (rows outside the mask get -inf)."""
         w = self.weights
         dense = self._matrix @ vector if len(self.snapshot.rows) else np.zeros(0, dtype=np.float32)
-        bm25 = self.snapshot.keyword.scores(self.tokenizer(question))
+        bm25 = self.snapshot.keyword.scores(tokens)
         top_bm25 = float(bm25[mask].max()) if mask.any() else 0.0
         fused = dense + (w.bm25 * bm25 / top_bm25 if top_bm25 > 0 else 0.0)
-        fused = fused - w.heading_penalty * self.heading
         if boost:
             fused = fused + w.boost * np.isin(self.speaker_of, list(boost))
+        if who:
+            fused = fused - w.who_narration * self.narration
         fused = np.where(mask, fused, -np.inf)
         return fused, dense, bm25
 
@@ -109,18 +133,19 @@ class Ranker:
                 mask = filtered
             else:
                 relaxed = True
-        fused, dense, bm25 = self.scores(question, vector, mask, analysis.boost_speakers)
+        tokens = self.tokenizer(question)
+        if analysis.english:
+            tokens += self.glossary.translate(question)
+        fused, dense, bm25 = self.scores(tokens, vector, mask, analysis.boost_speakers, analysis.who)
         order = np.argsort(-fused, kind="stable")[:k]
         hits = [(self.snapshot.rows[i], float(fused[i])) for i in order if np.isfinite(fused[i])]
         if not hits:
             return Ranked([], False, relaxed)
-        best = order[0]
-        answerable = (
-            bool(analysis.filter_speakers) and not relaxed and _asks_for_anything(question)
-        ) or dense[mask].max() >= self.weights.answer_dense or bm25[best] >= self.weights.answer_bm25
+        w = self.weights
+        threshold = w.answer_dense_en if analysis.english else w.answer_dense_zh
+        answerable = dense[mask].max() >= threshold
+        # Dictionary translations are too loose to vouch for an English question on their own.
+        if not answerable and not analysis.english and bm25[mask].max() > 0:
+            best_keyword = int(np.argmax(np.where(mask, bm25, -1.0)))
+            answerable = self.coverage(tokens, best_keyword) >= w.answer_coverage
         return Ranked(hits, bool(answerable), relaxed)
-
-
-def _asks_for_anything(question: str) -> bool:
-    """A question that names a speaker asks about them, unless it is only small talk."""
-    return len(question.strip()) >= 4

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -122,41 +123,42 @@ class Engine:
         for question in questions:
             check_question(question)
         ranker = self._ranker_for()
-        vectors = self.embedder.embed_batch([q.strip() for q in questions], "query")
-        excluded = set(exclude)
-        return [
-            self._answer(ranker, q.strip(), vec, max(1, int(k)), speaker, excluded)
-            for q, vec in zip(questions, vectors)
-        ]
-
-    def _answer(self, ranker: Ranker, question: str, vector: np.ndarray, k: int,
-                speaker: str | None, exclude: set[int]) -> Answer:
-        analysis = analyse(question, ranker.aliases)
-        notes: list[str] = []
+        named: tuple[str, ...] = ()
         if speaker:
             named = ranker.aliases.resolve(speaker)
             if not named:
                 raise BadQuestion(f"no speaker called {speaker!r} in the index (see `whosaid speakers`)")
-            analysis = Analysis(question, analysis.mentions, named, (), analysis.who, analysis.english)
-        elif not analysis.mentions and analysis.english:
-            described = ranker.describe(vector)
-            if described:
-                analysis = Analysis(question, analysis.mentions, (described,), (), analysis.who, True)
-        result = ranker.rank(question, vector, analysis, k, exclude)
+        plans = [analyse(q.strip(), ranker.aliases) for q in questions]
+        vectors = self.embedder.embed_batch([plan.topic for plan in plans], "query")
+        excluded = set(exclude)
+        return [self._answer(ranker, plan, vec, max(1, int(k)), named, excluded)
+                for plan, vec in zip(plans, vectors)]
+
+    def _answer(self, ranker: Ranker, analysis: Analysis, vector: np.ndarray, k: int,
+                named: tuple[str, ...], exclude: set[int]) -> Answer:
+        notes: list[str] = []
+        if named:
+            analysis = dataclasses.replace(analysis, filter_speakers=named, boost_speakers=())
+        elif not analysis.mentions and analysis.english and not analysis.who:
+            described, lead = ranker.describe(vector)
+            if described and lead >= ranker.weights.describe_filter:
+                analysis = dataclasses.replace(analysis, filter_speakers=(described,))
+            elif described and lead >= ranker.weights.describe_boost:
+                analysis = dataclasses.replace(analysis, boost_speakers=(described,))
+        result = ranker.rank(analysis.topic, vector, analysis, k, exclude)
         if result.relaxed:
             notes.append("nothing from the named speaker matched; showing all speakers")
-        tokens = ranker.tokenizer(question)
+        tokens = ranker.tokenizer(analysis.topic)
         passages = tuple(
             Passage(rank=i + 1, id=row.id, paragraph=row.paragraph, score=round(float(score), 4),
-                    highlights=highlight(row.paragraph.text, tokens, ranker.tokenizer,
-                                                 ranker.snapshot.keyword.idf))
+                    highlights=highlight(row.paragraph.text, tokens, ranker.tokenizer, ranker.snapshot.keyword.idf))
             for i, (row, score) in enumerate(result.hits)
         )
         speakers: tuple[SpeakerScore, ...] = ()
         if analysis.who:
             speakers = group_by_speaker(passages, ranker.reporters)
         return Answer(
-            query=question, passages=passages,
+            query=analysis.question, passages=passages,
             speaker_filter=analysis.speaker_filter if not result.relaxed else None,
             answerable=result.answerable and bool(passages), who_question=analysis.who,
             speakers=speakers, notes=tuple(notes),

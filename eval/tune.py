@@ -1,0 +1,57 @@
+"""Sweep the fusion weights on a labelled set; prints figures of dense alone, BM25 alone and fusions.
+
+    .venv/bin/python eval/tune.py eval/questions.jsonl [--corpus seeds --corpus tests/fixtures]
+
+Query vectors are computed once, so a sweep costs no embedding. What it prints is what the README
+and the closing notes quote; the defaults in retrieval/ranking.py are chosen from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import itertools
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.evaluation import format_table, load_questions, score
+from retrieval.query import analyse
+from retrieval.ranking import DEFAULT_WEIGHTS, Ranker
+from retrieval.workspace import scratch_engine
+
+
+def run(engine, questions, weights, k=10):
+    snapshot = engine.snapshot()
+    ranker = Ranker(snapshot, weights, embedder=engine.embedder)
+    engine._ranker = ranker  # the engine asks through the ranker under test
+    return [engine.ask(q.question, k=k) for q in questions]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--corpus", type=Path, action="append")
+    parser.add_argument("--full", action="store_true", help="print the table of each configuration")
+    args = parser.parse_args()
+    questions = load_questions(args.file)
+    with scratch_engine(args.corpus or [Path("seeds"), Path("tests/fixtures")]) as engine:
+        configs = {
+            "dense only": dataclasses.replace(DEFAULT_WEIGHTS, bm25=0.0),
+            "bm25 only": dataclasses.replace(DEFAULT_WEIGHTS, bm25=1000.0),
+            "default": DEFAULT_WEIGHTS,
+        }
+        for bm25, boost in itertools.product([0.03, 0.04, 0.06, 0.08, 0.12, 0.2], [0.03]):
+            configs[f"bm25={bm25} boost={boost}"] = dataclasses.replace(DEFAULT_WEIGHTS, bm25=bm25, boost=boost)
+        for name, weights in configs.items():
+            report = score(questions, run(engine, questions, weights))
+            o = report["overall"]
+            print(f"{name:<28} R@1={o['recall@1']:.3f} R@3={o['recall@3']:.3f} MRR={o['mrr']:.3f} "
+                  f"spk@1={o['speaker@1']:.3f} NA-rec={o.get('no_answer_recall', 0):.3f} "
+                  f"wrong-NA={o['wrongly_flagged']:.3f}")
+            if args.full:
+                print(format_table(report))
+
+
+if __name__ == "__main__":
+    main()
