@@ -27,7 +27,7 @@ index: install
 	$(BIN)/whosaid index seeds
 
 run: index
-	$(BIN)/whosaid ask "王文军怎么看工会组织全覆盖？" -k 3
+	$(BIN)/whosaid serve --port $(PORT)
 
 # Debian's chromium for the browser test; the test says why it skips if this could not be done.
 browser:

@@ -219,6 +219,29 @@ def evaluate(
                        f"top={m['top_speaker']} want={m['speaker']} answerable={m['answerable']}")
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to bind; keep 127.0.0.1 unless you mean it")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 7860,
+    share: Annotated[bool, typer.Option("--share", help="Also open a public share link")] = False,
+    index: IndexOpt = None, model: ModelOpt = None,
+) -> None:
+    """Open the chat page (builds the index from seeds/ first when there is none)."""
+    engine = _engine(index, model)
+    bar = _Bar("Indexing")
+    try:
+        engine.ensure_index(progress=bar)
+        bar.close()
+        from ui.app import build_app, launch
+
+        typer.echo(f"whosaid: chat page on http://{host}:{port} (Ctrl+C to stop)", err=True)
+        launch(build_app(engine), host=host, port=port, share=share)
+    except WhosaidError as exc:
+        _fail(exc)
+    except OSError as exc:
+        _fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
+
+
 def main() -> None:
     try:
         app()

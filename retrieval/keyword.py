@@ -14,6 +14,7 @@ from .textnorm import fold
 _STOP = set(
     "的 了 是 在 和 与 及 也 都 就 而 并 把 被 对 将 为 以 于 之 其 这 那 有 个 们 吗 呢 吧 啊 着 过 "
     "什么 怎么 怎么样 怎样 如何 哪些 哪个 哪位 哪 谁 说 说了 谈 谈到 讲 看 怎么看 看法 观点 认为 表示 提到 "
+    "主要 想法 发言 讲话 内容 意见 态度 立场 说法 谈了 讲了 "
     "what who which whom how did does do say said says about the a an of on in to is was were and for".split()
 )
 _TOKEN = re.compile(r"[\w\u3400-\u9fff]+")
@@ -34,7 +35,7 @@ class Tokenizer:
                 self._jieba.add_word(word, freq=50000)
 
     def __call__(self, text: str) -> list[str]:
-        """jieba words plus the character bigrams of every Chinese run.
+        """jieba words plus the character bigrams of every run of Chinese content words.
 
         Bigrams make matching survive segmentation that differs between a question and a paragraph
         ("暖心驿站" alone vs "十六个“暖心驿站”"), as Lucene's CJK analyzer does.
@@ -45,8 +46,14 @@ class Tokenizer:
             token = token.strip()
             if token and token not in _STOP and _TOKEN.fullmatch(token):
                 tokens.append(token)
-        for run in _HAN_RUN.findall(folded):
-            tokens += [run[i:i + 2] for i in range(len(run) - 1) if run[i:i + 2] not in _STOP]
+        # Runs of Chinese between question words and function words; "说了什么" leaves none.
+        run = ""
+        for word in [*self._jieba.cut(folded), " "]:
+            if word not in _STOP and _HAN_RUN.fullmatch(word + word):
+                run += word
+                continue
+            tokens += [run[i:i + 2] for i in range(len(run) - 1)]
+            run = ""
         return tokens
 
 

@@ -22,6 +22,8 @@ _FOLLOW_MORE = re.compile(
 )
 _FOLLOW_SWITCH = re.compile(r"^(那|那么)?(?P<who>.{1,20}?)(呢|怎么说|怎么看)[？?]?$|^(and|what about|how about)\s+(?P<en>.+?)[?？]?$",
                             re.IGNORECASE)
+_FOLLOW_OTHERS = re.compile(r"^(那么?)?(其他|别的|其余)(代表|人|发言人|嘉宾)|\bother (delegates|speakers|people)\b|"
+                            r"\bwhat about (the )?others\b|\bwho else\b", re.IGNORECASE)
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
@@ -82,10 +84,13 @@ class FollowUp:
 
 
 def follow_up(question: str) -> FollowUp | None:
-    """Recognise "他还说了什么？" / "What else did she say?" and "那张三呢？" / "And Zhang San?"."""
+    """Recognise "他还说了什么？" / "What else did she say?", "那张三呢？" / "And Zhang San?", and
+    "其他代表怎么看？" / "What did other delegates say?"."""
     text = question.strip()
     if _FOLLOW_MORE.search(text) or re.search(r"what else did (he|she|they) say", text, re.IGNORECASE):
         return FollowUp("more")
+    if _FOLLOW_OTHERS.search(text):
+        return FollowUp("others")
     match = _FOLLOW_SWITCH.match(text)
     if match:
         who = (match.group("who") or match.group("en") or "").strip()

@@ -122,10 +122,12 @@ class Ranker:
         return fused, dense, bm25
 
     def rank(self, question: str, vector: np.ndarray, analysis: Analysis, k: int,
-             exclude: set[int]) -> Ranked:
+             exclude: set[int], exclude_speakers: set[str] = frozenset()) -> Ranked:
         mask = self.answer_mask.copy()
         if exclude:
             mask &= ~np.isin([r.id for r in self.snapshot.rows], list(exclude))
+        if exclude_speakers:
+            mask &= ~np.isin(self.speaker_of, list(exclude_speakers))
         relaxed = False
         if analysis.filter_speakers:
             filtered = mask & self._mask_for(analysis.filter_speakers)
@@ -143,7 +145,9 @@ class Ranker:
             return Ranked([], False, relaxed)
         w = self.weights
         threshold = w.answer_dense_en if analysis.english else w.answer_dense_zh
-        answerable = dense[mask].max() >= threshold
+        # "What did X say?" asks for X's words in general: with X named, any of them answers.
+        answerable = dense[mask].max() >= threshold or (bool(analysis.filter_speakers) and not relaxed
+                                                       and not tokens)
         # Dictionary translations are too loose to vouch for an English question on their own.
         if not answerable and not analysis.english and bm25[mask].max() > 0:
             best_keyword = int(np.argmax(np.where(mask, bm25, -1.0)))

@@ -114,12 +114,16 @@ class Engine:
 
     # -- questions -------------------------------------------------------------------------------
     def ask(self, question: str, k: int = 5, speaker: str | None = None,
-            exclude: Iterable[int] = ()) -> Answer:
-        """Top-k passages for one question: a batch of one."""
-        return self.ask_batch([question], k=k, speaker=speaker, exclude=exclude)[0]
+            exclude: Iterable[int] = (), exclude_speakers: Iterable[str] = ()) -> Answer:
+        """Top-k passages for one question: a batch of one.
+
+        `exclude` drops passages already shown (follow-ups); `exclude_speakers` asks "who else".
+        """
+        return self.ask_batch([question], k=k, speaker=speaker, exclude=exclude,
+                              exclude_speakers=exclude_speakers)[0]
 
     def ask_batch(self, questions: list[str], k: int = 5, speaker: str | None = None,
-                  exclude: Iterable[int] = ()) -> list[Answer]:
+                  exclude: Iterable[int] = (), exclude_speakers: Iterable[str] = ()) -> list[Answer]:
         for question in questions:
             check_question(question)
         ranker = self._ranker_for()
@@ -130,12 +134,12 @@ class Engine:
                 raise BadQuestion(f"no speaker called {speaker!r} in the index (see `whosaid speakers`)")
         plans = [analyse(q.strip(), ranker.aliases) for q in questions]
         vectors = self.embedder.embed_batch([plan.topic for plan in plans], "query")
-        excluded = set(exclude)
-        return [self._answer(ranker, plan, vec, max(1, int(k)), named, excluded)
+        excluded, others = set(exclude), set(exclude_speakers)
+        return [self._answer(ranker, plan, vec, max(1, int(k)), named, excluded, others)
                 for plan, vec in zip(plans, vectors)]
 
     def _answer(self, ranker: Ranker, analysis: Analysis, vector: np.ndarray, k: int,
-                named: tuple[str, ...], exclude: set[int]) -> Answer:
+                named: tuple[str, ...], exclude: set[int], exclude_speakers: set[str]) -> Answer:
         notes: list[str] = []
         if named:
             analysis = dataclasses.replace(analysis, filter_speakers=named, boost_speakers=())
@@ -145,9 +149,12 @@ class Engine:
                 analysis = dataclasses.replace(analysis, filter_speakers=(described,))
             elif described and lead >= ranker.weights.describe_boost:
                 analysis = dataclasses.replace(analysis, boost_speakers=(described,))
-        result = ranker.rank(analysis.topic, vector, analysis, k, exclude)
+        if exclude_speakers:
+            analysis = dataclasses.replace(analysis, filter_speakers=(), who=True)
+        result = ranker.rank(analysis.topic, vector, analysis, k, exclude, exclude_speakers)
         if result.relaxed:
-            notes.append("nothing from the named speaker matched; showing all speakers")
+            notes.append("这位发言人没有相关段落，下面是所有发言人的结果。 · Nothing from that speaker matched; "
+                         "showing all speakers.")
         tokens = ranker.tokenizer(analysis.topic)
         passages = tuple(
             Passage(rank=i + 1, id=row.id, paragraph=row.paragraph, score=round(float(score), 4),
@@ -179,6 +186,10 @@ class Engine:
         if not rows:
             raise NoDocuments(f"no document called {name!r} in the index")
         return sorted(rows, key=lambda p: p.number)
+
+    def resolve_speaker(self, text: str) -> tuple[str, ...]:
+        """The speakers a name in any form refers to (empty when none)."""
+        return self._ranker_for().aliases.resolve(text)
 
     def paragraph(self, paragraph_id: int) -> Paragraph:
         snapshot = self.snapshot()

@@ -1,0 +1,65 @@
+"""Follow-up questions without an LLM: what the previous answer was about, and what comes next."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from .documents import Answer
+from .query import follow_up
+
+
+@dataclass(frozen=True)
+class Memory:
+    """What a chat remembers between two questions."""
+
+    topic: str = ""                     # the last question that was not itself a follow-up
+    speaker: str | None = None          # whose words the last answer gave
+    shown: tuple[int, ...] = ()         # passages already shown for this topic and speaker
+
+
+@dataclass(frozen=True)
+class Turn:
+    answer: Answer
+    memory: Memory
+    kind: str                           # "ask", "more", "switch" or "others"
+
+
+def respond(engine, question: str, memory: Memory, speaker: str | None = None, k: int = 5) -> Turn:
+    """Answer a question in the light of the previous one.
+
+    "他还说了什么？" continues with the same speaker and skips what was shown; "那张三呢？" keeps the topic
+    and switches the speaker; "其他代表怎么看？" asks who else spoke on the topic.
+    """
+    wanted = follow_up(question)
+    if wanted and memory.topic:
+        if wanted.kind == "more" and memory.speaker:
+            answer = engine.ask(memory.topic, k=k, speaker=memory.speaker, exclude=memory.shown)
+            if answer.speaker_filter is None:  # the filter had to be relaxed: nothing of theirs is left
+                note = f"{memory.speaker} 的发言已经全部列出。 · That is everything {memory.speaker} said."
+                answer = Answer(query=question, passages=(), answerable=False, notes=(note,))
+                return Turn(answer, memory, "more")
+            answer = dataclasses.replace(answer, query=question)
+            shown = memory.shown + tuple(p.id for p in answer.passages)
+            return Turn(answer, dataclasses.replace(memory, shown=shown), "more")
+        if wanted.kind == "others" and memory.speaker:
+            answer = engine.ask(memory.topic, k=k, exclude_speakers=[memory.speaker])
+            answer = dataclasses.replace(answer, query=question)
+            return Turn(answer, _remember(memory.topic, answer), "others")
+        if wanted.kind == "switch":
+            named = engine.resolve_speaker(wanted.speaker_text)
+            if len(named) == 1:
+                answer = engine.ask(memory.topic, k=k, speaker=named[0])
+                answer = dataclasses.replace(answer, query=question)
+                return Turn(answer, _remember(memory.topic, answer), "switch")
+    answer = engine.ask(question, k=k, speaker=speaker)
+    return Turn(answer, _remember(question, answer), "ask")
+
+
+def _remember(topic: str, answer: Answer) -> Memory:
+    speaker = answer.speaker_filter
+    if speaker is None and answer.passages and not answer.who_question:
+        speaker = answer.passages[0].paragraph.speaker
+    if speaker is None and answer.speakers:
+        speaker = answer.speakers[0].speaker
+    return Memory(topic=topic, speaker=speaker, shown=tuple(p.id for p in answer.passages))

@@ -1,0 +1,128 @@
+"""The chat page, started for real and driven through gradio_client as a script or a colleague would."""
+
+from __future__ import annotations
+
+import socket
+import urllib.error
+import urllib.request
+
+import pytest
+
+from retrieval.conversation import Memory
+from ui.app import Limits, build_app, chat, example_questions, launch
+from ui.render import escape, marked_text
+
+from .conftest import make_engine
+
+gradio_client = pytest.importorskip("gradio_client")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(engine):
+    app = build_app(engine, Limits(concurrency=2, queue_size=8))
+    port = free_port()
+    launch(app, port=port, block=False, limits=Limits(concurrency=2, queue_size=8))
+    yield f"http://127.0.0.1:{port}/"
+    app.close()
+
+
+@pytest.fixture
+def client(server):
+    return gradio_client.Client(server, verbose=False)
+
+
+def ask(client, question, speaker=""):
+    messages, _sources = client.predict(question, speaker, api_name="/chat")
+    return messages
+
+
+def evidence(messages):
+    return [m for m in messages if m.get("metadata", {}).get("title")]
+
+
+def test_an_answer_names_the_speaker_then_shows_highlighted_evidence(client):
+    messages = ask(client, "王文军怎么看工会组织全覆盖？")
+    assert messages[0]["content"].startswith("说这话的是") and "王文军" in messages[0]["content"]
+    entries = evidence(messages)
+    assert "朝阳区总工会党组书记、主席" in entries[0]["metadata"]["title"]
+    assert "<mark>" in entries[0]["content"] and "全覆盖" in entries[0]["content"].split("<mark>")[1]
+    assert messages[-1]["options"], "follow-up chips"
+
+
+def test_english_questions_get_english_labels(client):
+    messages = ask(client, "What did Zhou Yibing say about setting up a union?")
+    assert messages[0]["content"].startswith("Said by") and "周义兵" in messages[0]["content"]
+    assert "¶" in evidence(messages)[0]["metadata"]["log"]
+
+
+def test_the_speaker_filter_restricts_the_answer(client):
+    messages = ask(client, "工会工作有什么体会？", speaker="周义兵")
+    titles = [m["metadata"]["title"] for m in evidence(messages)]
+    assert titles and all("周义兵" in t for t in titles)
+
+
+def test_follow_ups_keep_the_speaker_or_the_topic(client):
+    first = evidence(ask(client, "王文军怎么看工会组织全覆盖？"))
+    more = evidence(ask(client, "他还说了什么？"))
+    shown = {m["metadata"]["id"] for m in first}
+    assert more and not shown & {m["metadata"]["id"] for m in more}
+    assert all("王文军" in m["metadata"]["title"] for m in more)
+    switched = evidence(ask(client, "那赵莹呢？"))
+    assert switched and all("赵莹" in m["metadata"]["title"] for m in switched)
+
+
+def test_nothing_relevant_gets_one_sentence_and_examples_that_work(client, engine):
+    messages = ask(client, "今天北京天气怎么样？")
+    assert len(messages) == 1 and "没有找到" in messages[0]["content"]
+    assert messages[0]["content"].count("“") == 2
+    for example in example_questions(engine.speakers())[:2]:
+        assert engine.ask(example).answerable
+
+
+def test_an_over_long_question_is_refused_in_the_handler(client):
+    messages = ask(client, "工会" * 1500)
+    assert len(messages) == 1 and "2000" in messages[0]["content"]
+
+
+def test_html_in_a_question_is_answered_not_run(client):
+    messages = ask(client, "<script>alert(1)</script><img src=x onerror=alert(2)>")
+    text = " ".join(m["content"] for m in messages)
+    assert "<script" not in text and "<img" not in text
+
+
+def test_passage_text_is_escaped_for_html_and_markdown():
+    hostile = '<script>alert(1)</script> <img src="http://evil.example/x.png"> [点我](javascript:alert(1)) <svg onload=alert(3)>'
+    shown = marked_text(hostile, [(0, 8)])
+    for raw in ("<script", "<img", "<svg", "](", "[点我]"):
+        assert raw not in shown
+    assert "&lt;script&gt;" in escape("<script>")
+
+
+def test_documents_holding_html_are_shown_as_text(tmp_path, embedder):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "hostile.md").write_text(
+        "张三（某公司工会主席）：\n\n关于安全\n\n张三说，<img src=x onerror=alert(1)>工会要保护职工安全，"
+        "<script>alert(2)</script>[链接](javascript:alert(3))不能马虎。\n", encoding="utf-8")
+    engine = make_engine(tmp_path / "ix", docs, embedder)
+    engine.index(docs)
+    messages, _memory, _sources = chat(engine, "张三怎么看职工安全？", [], "", Memory(), ["x", "y"])
+    body = " ".join(m["content"] for m in messages)
+    assert "安全" in body and "<img" not in body and "<script" not in body and "](" not in body
+
+
+@pytest.mark.parametrize("path", [
+    "gradio_api/file=/etc/passwd", "gradio_api/file=../seeds/000_805b274e1e5db619.txt",
+    "gradio_api/file=..%2F..%2Fetc%2Fpasswd", "gradio_api/file=.whosaid/CURRENT", "gradio_api/file=.env",
+    "monitoring",
+])
+def test_private_files_are_not_served(server, path):
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(server + path, timeout=10)
+    assert refused.value.code in (400, 403, 404, 405)

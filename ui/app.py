@@ -1,0 +1,165 @@
+"""The chat page: build_app(engine) returns the Blocks, main() launches it. Handlers are plain functions."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from pypinyin import lazy_pinyin
+
+from retrieval.conversation import Memory, respond
+from retrieval.errors import WhosaidError
+from retrieval.search import Engine, SpeakerInfo
+from retrieval.settings import MAX_QUESTION_CHARS
+
+from .render import answer_messages, document_html, escape
+
+ALL = ""  # the speaker filter's value for "everyone"
+CSS = """
+.whosaid-doc { max-height: 60vh; overflow-y: auto; line-height: 1.7; }
+.whosaid-doc mark, .message mark { background: #ffe58a; color: inherit; padding: 0 2px; }
+.whosaid-marked { border-left: 4px solid #f0b400; padding-left: 8px; }
+@media (max-width: 640px) { .whosaid-side { min-width: 0 !important; } }
+"""
+
+
+@dataclass(frozen=True)
+class Limits:
+    concurrency: int = max(1, os.cpu_count() or 1)
+    queue_size: int = 64
+    max_file_size: str = "1mb"
+    passages: int = 3                   # per answer; "more from this speaker" shows the next ones
+
+
+def speaker_label(info: SpeakerInfo) -> str:
+    s = info.speaker
+    parts = [s.name, s.title or ""]
+    if s.section_title:
+        parts.append(f"《{s.section_title}》" if not s.section_title.startswith("《") else s.section_title)
+    parts.append(f"{info.paragraphs}段 paragraphs")
+    return " · ".join(p for p in parts if p)
+
+
+def example_questions(infos: list[SpeakerInfo]) -> list[str]:
+    """Questions that work on whatever is indexed, made from the speakers themselves."""
+    people = [i.speaker for i in infos]
+    if not people:
+        return ["谁说了什么？"]
+    first, second = people[0], people[min(1, len(people) - 1)]
+    last = people[-1]
+    out = [f"{first.name}的主要观点是什么？"]
+    if second.section_title:
+        out.append(f"谁谈到了{second.section_title.strip('《》')}？")
+    syllables = lazy_pinyin(last.name)
+    if len(syllables) >= 2:
+        cut = 2 if len(last.name) == 4 else 1
+        out.append(f"What did {''.join(syllables[:cut]).title()} {''.join(syllables[cut:]).title()} say?")
+    out.append("他还说了什么？")
+    return out
+
+
+def normalise_history(history: list) -> list[dict]:
+    """Gradio 6 sends message content as a list of blocks; keep the text of each message."""
+    out = []
+    for message in history or []:
+        content = message.get("content") if isinstance(message, dict) else getattr(message, "content", "")
+        if isinstance(content, list):
+            content = " ".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
+        out.append({"role": message.get("role", "assistant") if isinstance(message, dict) else "assistant",
+                    "content": content if isinstance(content, str) else ""})
+    return out
+
+
+def chat(engine: Engine, message, history: list, speaker: str | None, memory: Memory | None,
+         examples: list[str], k: int = Limits.passages) -> tuple[list[dict], Memory, list[tuple[str, str]]]:
+    """One chat turn: the reply messages, the new memory, and the passages the source view can open."""
+    memory = memory or Memory()
+    text = message.get("text", "") if isinstance(message, dict) else str(message or "")
+    if len(text) > MAX_QUESTION_CHARS:
+        reply = (f"问题太长了（{len(text)} 字），请控制在 {MAX_QUESTION_CHARS} 字以内。"
+                 f" · The question is {len(text)} characters long; the limit is {MAX_QUESTION_CHARS}.")
+        return [{"role": "assistant", "content": reply}], memory, []
+    try:
+        turn = respond(engine, text, memory, speaker=speaker or None, k=k)
+    except WhosaidError as exc:
+        return [{"role": "assistant", "content": escape(str(exc))}], memory, []
+    sources = [(f"{p.rank}. {p.paragraph.speaker or ''} · {p.paragraph.doc} ¶{p.paragraph.number}",
+                f"{p.paragraph.doc}\x1f{p.paragraph.number}") for p in turn.answer.passages]
+    return answer_messages(turn.answer, examples), turn.memory, sources
+
+
+def source_view(engine: Engine, choice: str | None) -> str:
+    if not choice or "\x1f" not in choice:
+        return "<p>在回答中选择一段，即可查看它在原文中的位置。 · Pick a passage to see it in its document.</p>"
+    doc, number = choice.split("\x1f", 1)
+    try:
+        return document_html(engine.document(doc), int(number))
+    except (WhosaidError, ValueError) as exc:
+        return f"<p>{escape(str(exc))}</p>"
+
+
+def filter_note(speaker: str | None) -> str:
+    if not speaker:
+        return "当前：全部发言人 · Showing: all speakers"
+    return f"当前只看：**{escape(speaker)}** · Filter: {escape(speaker)}（点“清除”取消 · Clear to remove）"
+
+
+def build_app(engine: Engine, limits: Limits = Limits()):
+    import gradio as gr
+
+    infos = engine.speakers()
+    examples = example_questions(infos)
+    choices = [("全部发言人 · All speakers", ALL)] + [(speaker_label(i), i.speaker.name) for i in infos]
+
+    with gr.Blocks(title="whosaid · 谁说的") as app:
+        gr.Markdown("## whosaid · 谁说的\n用中文或英文提问，查看是谁说的、原话是什么。"
+                    " · Ask in Chinese or English who said what in the documents.")
+        memory = gr.State(Memory())
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=260, elem_classes=["whosaid-side"]):
+                speaker = gr.Radio(choices=choices, value=ALL, label="发言人 · Speakers", elem_id="speakers")
+                note = gr.Markdown(filter_note(None), elem_id="filter-note")
+                clear = gr.Button("清除筛选 · Clear filter", size="sm", elem_id="clear-filter")
+            with gr.Column(scale=3, min_width=300):
+                sources = gr.Dropdown(choices=[], label="原文定位 · Open a passage in its document",
+                                      interactive=True, elem_id="source-pick", render=False)
+                chatbot = gr.Chatbot(
+                    height=560, label="whosaid", elem_id="chat", latex_delimiters=[], sanitize_html=True,
+                    placeholder="例如 · e.g. " + escape(examples[0]),
+                )
+                gr.ChatInterface(
+                    fn=lambda message, history, who, mem: chat(engine, message, history, who, mem, examples,
+                                                              limits.passages),
+                    chatbot=chatbot,
+                    textbox=gr.Textbox(placeholder="问一个问题 · Ask a question", max_length=MAX_QUESTION_CHARS,
+                                       elem_id="question", submit_btn=True),
+                    additional_inputs=[speaker, memory],
+                    additional_outputs=[memory, sources],
+                    examples=[[q, None, None] for q in examples],
+                    api_name="chat",
+                    concurrency_limit=limits.concurrency,
+                    fill_height=False,
+                )
+                with gr.Accordion("原文 · Source", open=False):
+                    sources.render()
+                    document = gr.HTML(source_view(engine, None), elem_id="source-doc")
+        speaker.change(filter_note, speaker, note, api_visibility="undocumented", queue=False)
+        clear.click(lambda: (ALL, filter_note(None)), None, [speaker, note], api_visibility="undocumented",
+                    queue=False)
+        sources.change(lambda c: source_view(engine, c), sources, document, api_name="source")
+    app.queue(default_concurrency_limit=limits.concurrency, max_size=limits.queue_size)
+    return app
+
+
+def auth_from_env() -> list[tuple[str, str]] | None:
+    user, password = os.environ.get("WHOSAID_USER"), os.environ.get("WHOSAID_PASSWORD")
+    return [(user, password)] if user and password else None
+
+
+def launch(app, host: str = "127.0.0.1", port: int = 7860, share: bool = False, block: bool = True,
+           limits: Limits = Limits()):
+    return app.launch(
+        server_name=host, server_port=port, share=share, auth=auth_from_env(), prevent_thread_lock=not block,
+        max_file_size=limits.max_file_size, enable_monitoring=False, allowed_paths=[], show_error=False,
+        css=CSS, quiet=not block, footer_links=[],
+    )

@@ -1,0 +1,97 @@
+"""Answers as chat messages. Document text is always escaped: it is shown as text, never run.
+
+Gradio's sanitizer keeps plain remote images and markdown links, so passage text is escaped here,
+both as HTML and as markdown, before our own <mark> tags are put around the highlights.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from retrieval import documents as d
+from retrieval.documents import Answer, Paragraph, Passage
+from retrieval.render import ROLE_LABELS, TEXT, headline, language, person
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$:/=])")
+
+
+def escape(text: str) -> str:
+    """Plain text that markdown and HTML both show literally."""
+    escaped = html.escape(text, quote=False)
+    return _MARKDOWN.sub(r"\\\1", escaped)
+
+
+def marked_text(text: str, spans) -> str:
+    out, last = [], 0
+    for start, end in spans:
+        out += [escape(text[last:start]), "<mark>", escape(text[start:end]), "</mark>"]
+        last = end
+    out.append(escape(text[last:]))
+    return "".join(out)
+
+
+def _role(p: Paragraph, lang: str) -> str:
+    zh, en = ROLE_LABELS["zh"].get(p.role, p.role), ROLE_LABELS["en"].get(p.role, p.role)
+    label = f"{en}" if lang == "en" else f"{zh} {en}"
+    if p.role == d.CITED and p.cited:
+        label += f" {p.cited}"
+    return label
+
+
+def evidence_title(passage: Passage, lang: str) -> str:
+    p = passage.paragraph
+    return f"{passage.rank}. {person(p.speaker, p.speaker_title)} · {_role(p, lang)}"
+
+
+def evidence_log(passage: Passage, lang: str) -> str:
+    p = passage.paragraph
+    where = f"{p.doc} ¶{p.number}" if lang == "en" else f"{p.doc} 第{p.number}段"
+    return f"{where} · {passage.score:.2f}"
+
+
+def answer_messages(answer: Answer, examples: list[str]) -> list[dict]:
+    """One line naming who said it, then one evidence entry per passage, then follow-up chips."""
+    lang = language(answer.query)
+    if not answer.passages and answer.notes:
+        return [{"role": "assistant", "content": escape(" ".join(answer.notes))}]
+    if not answer.answerable or not answer.passages:
+        tries = "、".join(f"“{escape(e)}”" for e in examples[:2])
+        text = TEXT[lang]["none"] + (f" Try: {tries}" if lang == "en" else f"可以试试：{tries}")
+        return [{"role": "assistant", "content": text}]
+    lead = escape(headline(answer, lang))
+    for note in answer.notes:
+        lead += f"\n\n_{escape(note)}_"
+    messages = [{"role": "assistant", "content": lead}]
+    for passage in answer.passages:
+        messages.append({
+            "role": "assistant",
+            "content": marked_text(passage.paragraph.text, passage.highlights),
+            "metadata": {"title": escape(evidence_title(passage, lang)), "log": escape(evidence_log(passage, lang)),
+                         "id": f"passage-{passage.id}"},
+        })
+    speaker = answer.speaker_filter or answer.passages[0].paragraph.speaker
+    if lang == "en":
+        options = [{"value": "What else did they say?", "label": "More from this speaker"},
+                   {"value": "What did other delegates say on this?", "label": "Other delegates on this topic"}]
+    else:
+        options = [{"value": "他还说了什么？", "label": f"更多 {speaker or ''} 的发言 · More from this speaker"},
+                   {"value": "其他代表怎么看这个问题？", "label": "其他代表怎么说 · Other delegates on this topic"}]
+    prompt = "Follow up:" if lang == "en" else "继续追问 · Follow up："
+    messages.append({"role": "assistant", "content": prompt, "options": options})
+    return messages
+
+
+def document_html(paragraphs: list[Paragraph], marked: int | None) -> str:
+    """A whole document as escaped paragraphs, the chosen one marked and scrolled to."""
+    parts = []
+    for p in paragraphs:
+        body = html.escape(p.text)
+        who = html.escape(person(p.speaker, p.speaker_title)) if p.kind == d.BODY else ""
+        if p.number == marked:
+            parts.append(f'<p id="whosaid-marked" class="whosaid-marked"><mark>{body}</mark><br><small>{who}</small></p>')
+        elif p.kind == d.BODY:
+            parts.append(f"<p>{body}<br><small>{who}</small></p>")
+        else:
+            parts.append(f"<p><b>{body}</b></p>")
+    return '<div class="whosaid-doc">' + "".join(parts) + "</div>"
