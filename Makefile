@@ -31,8 +31,8 @@ run: index
 
 # Debian's chromium for the browser test; the test says why it skips if this could not be done.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . ; } || { \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk) \
 	  >/tmp/whosaid-apt.log 2>&1 || echo "chromium could not be installed (see /tmp/whosaid-apt.log)"; }
 
 test: install-dev browser

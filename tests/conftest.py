@@ -71,3 +71,29 @@ def cli_env(index_dir: Path) -> dict:
     env = dict(os.environ)
     env["WHOSAID_INDEX"] = str(index_dir)
     return env
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(engine):
+    """Start the real chat page on a free loopback port; returns (url, app)."""
+    from ui.app import Limits, build_app, launch
+
+    limits = Limits(concurrency=2, queue_size=8)
+    app = build_app(engine, limits)
+    port = free_port()
+    launch(app, port=port, block=False, limits=limits)
+    return f"http://127.0.0.1:{port}/", app
+
+
+@pytest.fixture(scope="module")
+def server(engine):
+    url, app = serve(engine)
+    yield url
+    app.close()

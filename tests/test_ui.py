@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-import socket
 import urllib.error
 import urllib.request
 
 import pytest
 
 from retrieval.conversation import Memory
-from ui.app import Limits, build_app, chat, example_questions, launch
+from ui.app import chat, example_questions
 from ui.render import escape, marked_text
 
 from .conftest import make_engine
 
 gradio_client = pytest.importorskip("gradio_client")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(engine):
-    app = build_app(engine, Limits(concurrency=2, queue_size=8))
-    port = free_port()
-    launch(app, port=port, block=False, limits=Limits(concurrency=2, queue_size=8))
-    yield f"http://127.0.0.1:{port}/"
-    app.close()
 
 
 @pytest.fixture

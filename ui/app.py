@@ -19,7 +19,11 @@ CSS = """
 .whosaid-doc { max-height: 60vh; overflow-y: auto; line-height: 1.7; }
 .whosaid-doc mark, .message mark { background: #ffe58a; color: inherit; padding: 0 2px; }
 .whosaid-marked { border-left: 4px solid #f0b400; padding-left: 8px; }
-@media (max-width: 640px) { .whosaid-side { min-width: 0 !important; } }
+@media (max-width: 640px) {
+  #main-row { flex-wrap: wrap !important; }
+  .whosaid-main { order: 1; min-width: 100% !important; }
+  .whosaid-side { order: 2; min-width: 100% !important; }
+}
 """
 
 
@@ -115,21 +119,24 @@ def build_app(engine: Engine, limits: Limits = Limits()):
         gr.Markdown("## whosaid · 谁说的\n用中文或英文提问，查看是谁说的、原话是什么。"
                     " · Ask in Chinese or English who said what in the documents.")
         memory = gr.State(Memory())
-        with gr.Row(equal_height=False):
+        with gr.Row(equal_height=False, elem_id="main-row"):
             with gr.Column(scale=1, min_width=260, elem_classes=["whosaid-side"]):
                 speaker = gr.Radio(choices=choices, value=ALL, label="发言人 · Speakers", elem_id="speakers")
                 note = gr.Markdown(filter_note(None), elem_id="filter-note")
                 clear = gr.Button("清除筛选 · Clear filter", size="sm", elem_id="clear-filter")
-            with gr.Column(scale=3, min_width=300):
+            with gr.Column(scale=3, min_width=300, elem_classes=["whosaid-main"]):
                 sources = gr.Dropdown(choices=[], label="原文定位 · Open a passage in its document",
                                       interactive=True, elem_id="source-pick", render=False)
                 chatbot = gr.Chatbot(
                     height=560, label="whosaid", elem_id="chat", latex_delimiters=[], sanitize_html=True,
                     placeholder="例如 · e.g. " + escape(examples[0]),
                 )
+                def turn(message, history, who, mem):
+                    messages, new_memory, picks = chat(engine, message, history, who, mem, examples, limits.passages)
+                    return messages, new_memory, gr.Dropdown(choices=picks, value=None)
+
                 gr.ChatInterface(
-                    fn=lambda message, history, who, mem: chat(engine, message, history, who, mem, examples,
-                                                              limits.passages),
+                    fn=turn,
                     chatbot=chatbot,
                     textbox=gr.Textbox(placeholder="问一个问题 · Ask a question", max_length=MAX_QUESTION_CHARS,
                                        elem_id="question", submit_btn=True),

@@ -67,7 +67,8 @@ def answer_messages(answer: Answer, examples: list[str]) -> list[dict]:
         messages.append({
             "role": "assistant",
             "content": marked_text(passage.paragraph.text, passage.highlights),
-            "metadata": {"title": escape(evidence_title(passage, lang)), "log": escape(evidence_log(passage, lang)),
+            # The title is rendered as markdown, the log as plain text.
+            "metadata": {"title": escape(evidence_title(passage, lang)), "log": evidence_log(passage, lang),
                          "id": f"passage-{passage.id}"},
         })
     speaker = answer.speaker_filter or answer.passages[0].paragraph.speaker
