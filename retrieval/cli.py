@@ -220,6 +220,27 @@ def evaluate(
 
 
 @app.command()
+def bench(
+    paragraphs: Annotated[int, typer.Option("-n", "--paragraphs", min=10, help="Corpus size (1e3; 1e4 and 1e5 on request)")] = 1000,
+    real: Annotated[int, typer.Option("--real", min=10, help="Embed this many for real; sample vectors beyond")] = 2000,
+    questions: Annotated[int, typer.Option("--questions", min=5)] = 200,
+    http: Annotated[bool, typer.Option("--http/--no-http", help="Also time the running UI's HTTP API")] = True,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    model: ModelOpt = None,
+) -> None:
+    """Benchmark indexing, queries (in-process and over HTTP), cold start, size and memory."""
+    from .bench import as_json as bench_json
+    from .bench import run, table
+
+    try:
+        result = run(paragraphs, real=real, questions=questions, http=http, model=model,
+                     log=lambda m: typer.echo(f"whosaid bench: {m}", err=True))
+    except WhosaidError as exc:
+        _fail(exc)
+    typer.echo(bench_json(result) if as_json else table(result))
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to bind; keep 127.0.0.1 unless you mean it")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 7860,

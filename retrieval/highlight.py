@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 _ENDS = "。！？!?"
 _OPEN, _CLOSE = "“「『", "”」』"
@@ -30,7 +30,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in spans if text[s:e].strip()]
 
 
-def highlight(text: str, query_tokens: list[str], tokenize: Callable[[str], list[str]],
+def highlight(text: str, query_tokens: list[str], tokenize: Callable[[str], Iterable[str]],
               weight: Callable[[str], float], most: int = 2) -> tuple[tuple[int, int], ...]:
     """Up to `most` sentences sharing the rarest words with the question, in text order.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -57,6 +57,8 @@ class Ranker:
         self.embedder = embedder
         self.aliases = AliasTable(snapshot.speakers)
         self.tokenizer = tokenizer_for(snapshot.speakers)
+        # Passages come back again and again; segmenting their sentences once is enough.
+        self.text_tokens = lru_cache(maxsize=16384)(lambda text: frozenset(self.tokenizer(text)))
         self.reporters = {s.name for s in snapshot.speakers if s.reporter}
         rows = snapshot.rows
         self.answer_mask = np.array([r.paragraph.kind not in _NOT_ANSWERS for r in rows], dtype=bool)
@@ -102,7 +104,7 @@ class Ranker:
             return 0.0
         keyword = self.snapshot.keyword
         unknown = float(np.log(1 + (keyword.size + 0.5) / 0.5))
-        present = set(self.tokenizer(self.snapshot.rows[row].paragraph.text))
+        present = self.text_tokens(self.snapshot.rows[row].paragraph.text)
         weights = [keyword.idf(t) or unknown for t in tokens]
         return sum(w for t, w in zip(tokens, weights) if t in present) / sum(weights)
 

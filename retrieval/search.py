@@ -158,7 +158,7 @@ class Engine:
         tokens = ranker.tokenizer(analysis.topic)
         passages = tuple(
             Passage(rank=i + 1, id=row.id, paragraph=row.paragraph, score=round(float(score), 4),
-                    highlights=highlight(row.paragraph.text, tokens, ranker.tokenizer, ranker.snapshot.keyword.idf))
+                    highlights=highlight(row.paragraph.text, tokens, ranker.text_tokens, ranker.snapshot.keyword.idf))
             for i, (row, score) in enumerate(result.hits)
         )
         speakers: tuple[SpeakerScore, ...] = ()

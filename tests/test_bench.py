@@ -1,0 +1,40 @@
+"""The benchmark's code runs on a tiny corpus and reports well-formed figures (no timing assertions)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from retrieval.bench import generate_corpus
+from retrieval.ingest import read_text, split_paragraphs
+from retrieval.attribution import attribute
+
+from .conftest import ROOT
+
+
+def test_generated_reports_are_attributed_like_real_ones(tmp_path):
+    n = generate_corpus(tmp_path, 40, [ROOT / "seeds", ROOT / "tests" / "fixtures"])
+    assert n >= 1
+    path = sorted(tmp_path.iterdir())[0]
+    paragraphs, speakers = attribute(split_paragraphs(path.name, read_text(path).text), path.name)
+    assert len(speakers) == 4
+    body = [p for p in paragraphs if p.kind == "body" and p.speaker in {s.name for s in speakers}]
+    assert len(body) >= 12
+
+
+@pytest.mark.slow
+def test_bench_runs_end_to_end_on_a_tiny_corpus():
+    done = subprocess.run(
+        [sys.executable, "-m", "retrieval", "bench", "-n", "40", "--real", "30", "--questions", "10", "--json"],
+        capture_output=True, text=True, cwd=ROOT, timeout=900,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["paragraphs"] >= 40 and result["sampled_vectors"] is True
+    for key in ("bare_model_pps", "query_p50_ms", "query_p95_ms", "http_p50_ms", "cold_start_s", "peak_rss_mb"):
+        assert result[key] > 0, key
+    assert result["query_p95_ms"] >= result["query_p50_ms"]
+    assert result["index_bytes"] > 0 and 0 < result["add_one_document_embedded"] <= 30
