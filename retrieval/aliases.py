@@ -53,7 +53,13 @@ def org_forms(organisation: str | None) -> list[str]:
     if not organisation:
         return []
     forms = [organisation]
-    current = organisation
+    # "某某大学附属某某医院" is known by its own name: the part after 附属/下属/所属/旗下.
+    for marker in ("附属", "下属", "所属", "旗下"):
+        if marker in organisation:
+            tail = organisation.rsplit(marker, 1)[1]
+            if len(tail) >= 2:
+                forms.append(tail)
+    current = forms[-1]
     changed = True
     while changed:
         changed = False

@@ -12,6 +12,7 @@ from .aliases import AliasTable
 from .index import Row, Snapshot
 from .indexing import tokenizer_for
 from .query import Analysis
+from .textnorm import fold
 
 # Never an answer: a header line only names its speaker, and a title only announces what the
 # paragraphs under it say (short titles also match short questions too well; see eval/tune.py).
@@ -28,6 +29,9 @@ class Weights:
     bm25: float = 0.06
     boost: float = 0.03
     who_narration: float = 0.03         # "who said X" prefers what people said over the reporter's text
+    phrase: float = 0.04                # the question's longest phrase found verbatim in a paragraph
+    phrase_min: int = 4                 # characters; shorter common runs are just shared words
+    rerank: int = 20                    # candidates the phrase signal looks at
     # Answerable when the best dense cosine reaches the threshold of the question's language (a
     # cross-lingual match scores lower with e5), or when the best keyword paragraph holds this share
     # of the question's words, weighted by rarity (a word no paragraph has counts as the rarest).
@@ -98,6 +102,25 @@ class Ranker:
         lead = float(sims[order[0]] - sims[order[1]]) if len(order) > 1 else 1.0
         return names[order[0]], lead
 
+    def _phrase_bonus(self, question: str, fused: np.ndarray) -> np.ndarray:
+        """Reward the paragraphs that hold a long run of the question word for word."""
+        from difflib import SequenceMatcher
+
+        w = self.weights
+        query = "".join(ch for ch in fold(question) if "\u3400" <= ch <= "\u9fff")
+        if len(query) < w.phrase_min:
+            return fused
+        fused = fused.copy()
+        top = np.argsort(-fused)[: w.rerank]
+        for i in top:
+            if not np.isfinite(fused[i]):
+                continue
+            text = fold(self.snapshot.rows[i].paragraph.text)
+            match = SequenceMatcher(None, query, text, autojunk=False).find_longest_match(0, len(query), 0, len(text))
+            if match.size >= w.phrase_min:
+                fused[i] += w.phrase * match.size / len(query)
+        return fused
+
     def coverage(self, tokens: list[str], row: int) -> float:
         """Share of the question's words (weighted by rarity) that a paragraph holds."""
         if not tokens:
@@ -125,6 +148,7 @@ class Ranker:
 
     def rank(self, question: str, vector: np.ndarray, analysis: Analysis, k: int,
              exclude: set[int], exclude_speakers: set[str] = frozenset()) -> Ranked:
+        w = self.weights
         mask = self.answer_mask.copy()
         if exclude:
             mask &= ~np.isin([r.id for r in self.snapshot.rows], list(exclude))
@@ -141,11 +165,12 @@ class Ranker:
         if analysis.english:
             tokens += self.glossary.translate(question)
         fused, dense, bm25 = self.scores(tokens, vector, mask, analysis.boost_speakers, analysis.who)
+        if w.phrase and np.isfinite(fused).any():
+            fused = self._phrase_bonus(question, fused)
         order = np.argsort(-fused, kind="stable")[:k]
         hits = [(self.snapshot.rows[i], float(fused[i])) for i in order if np.isfinite(fused[i])]
         if not hits:
             return Ranked([], False, relaxed)
-        w = self.weights
         threshold = w.answer_dense_en if analysis.english else w.answer_dense_zh
         # "What did X say?" asks for X's words in general: with X named, any of them answers.
         answerable = dense[mask].max() >= threshold or (bool(analysis.filter_speakers) and not relaxed
