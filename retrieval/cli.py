@@ -53,6 +53,8 @@ class _Bar:
 
 
 def _report(report, folder) -> None:
+    for note in report.notes:
+        typer.echo(f"whosaid: {note}", err=True)
     for skipped in report.skipped:
         typer.echo(f"whosaid: skipped {skipped.path}: {skipped.reason}", err=True)
     if not report.written:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -27,7 +28,7 @@ from .documents import Paragraph, Speaker
 from .errors import IndexCorrupt, IndexLocked, IndexMismatch, IndexMissing
 from .keyword import KeywordIndex
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _MANIFEST = "manifest.json"
 _VECTORS = "vectors.faiss"
 _PARAGRAPHS = "paragraphs.json"
@@ -55,6 +56,7 @@ class Manifest:
     engine_version: str
     built_at: str
     documents: tuple[DocEntry, ...]
+    files: dict[str, list] = dataclasses.field(default_factory=dict)  # path -> [size, sha256]
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -105,6 +107,21 @@ def _fsync_write(path: Path, data: bytes) -> None:
 
 def _write_json(path: Path, value: object) -> None:
     _fsync_write(path, json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _newer(written: str, installed: str) -> bool:
+    def parts(version: str) -> tuple[int, ...]:
+        return tuple(int(p) for p in version.split(".")[:3] if p.isdigit())
+
+    return parts(written)[:2] > parts(installed)[:2]
 
 
 def _fsync_dir(path: Path) -> None:
@@ -186,12 +203,32 @@ class IndexStore:
         except (KeyError, TypeError) as exc:
             raise IndexCorrupt(f"{path}: incomplete manifest ({exc}); rebuild with `whosaid index`") from None
 
-    def load(self) -> Snapshot:
+    def verify(self, manifest: Manifest, folder: Path, full: bool) -> None:
+        """Sizes always (cheap); checksums too when `full` (what `whosaid index` does before reuse)."""
+        for name, (size, digest) in manifest.files.items():
+            path = folder / name
+            try:
+                actual = path.stat().st_size
+            except FileNotFoundError:
+                raise IndexCorrupt(f"{path}: missing; rebuild with `whosaid index`") from None
+            if actual != size:
+                raise IndexCorrupt(f"{path}: {actual} bytes, the manifest says {size} (truncated?); "
+                                   "rebuild with `whosaid index`")
+            if full and _sha256(path) != digest:
+                raise IndexCorrupt(f"{path}: contents do not match the manifest; rebuild with `whosaid index`")
+
+    def load(self, verify: bool = False) -> Snapshot:
         import faiss
 
         manifest = self.read_manifest()
         generation = self.current_generation() or ""
         folder = self.folder / generation
+        if _newer(manifest.faiss_version, faiss.__version__):
+            raise IndexMismatch(
+                f"{self.folder} was written by FAISS {manifest.faiss_version}, newer than the installed "
+                f"{faiss.__version__}: upgrade whosaid, or rebuild with `whosaid index --rebuild`"
+            )
+        self.verify(manifest, folder, full=verify)
         try:
             rows = [_row_from_json(r) for r in json.loads((folder / _PARAGRAPHS).read_text(encoding="utf-8"))]
             speakers = [Speaker(**s) for s in json.loads((folder / _SPEAKERS).read_text(encoding="utf-8"))]
@@ -217,14 +254,21 @@ class IndexStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.folder / f"tmp-{uuid.uuid4().hex}"
         tmp.mkdir()
+        # A fault-injection point: the kill test widens the write so that its kills land inside it.
+        pause = float(os.environ.get("WHOSAID_FAULT_WRITE_PAUSE", "0"))
         try:
             faiss.write_index(vectors, str(tmp / _VECTORS))
             with open(tmp / _VECTORS, "rb+") as handle:
                 os.fsync(handle.fileno())
+            time.sleep(pause)
             _write_json(tmp / _PARAGRAPHS, [_paragraph_json(r) for r in rows])
+            time.sleep(pause)
             _write_json(tmp / _SPEAKERS, [dataclasses.asdict(s) for s in speakers])
             keyword.save(tmp / _BM25)
-            _write_json(tmp / _MANIFEST, manifest.to_json())
+            time.sleep(pause)
+            files = {p.relative_to(tmp).as_posix(): [p.stat().st_size, _sha256(p)]
+                     for p in sorted(tmp.rglob("*")) if p.is_file()}
+            _write_json(tmp / _MANIFEST, dataclasses.replace(manifest, files=files).to_json())
             _fsync_dir(tmp)
             generation = f"gen-{time.time_ns()}"
             os.rename(tmp, self.folder / generation)

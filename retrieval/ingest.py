@@ -13,7 +13,9 @@ from pathlib import Path
 from .documents import RawParagraph, Skipped
 
 SUFFIXES = (".txt", ".md")
-MAX_FILE_BYTES = 64 * 1024 * 1024
+# Embedding runs at tens of paragraphs a second on two cores: a larger file would take hours, which
+# a user should choose knowingly (WHOSAID_MAX_FILE_MB), not meet by accident.
+MAX_FILE_BYTES = int(float(os.environ.get("WHOSAID_MAX_FILE_MB", "16")) * 1024 * 1024)
 
 # A piece ending in one of these closes its sentence; anything else may have been cut by layout.
 _CLOSERS = set("。！？!?…；;”’」』）)】>：:—-")
@@ -46,7 +48,8 @@ def decode(data: bytes) -> Decoded:
                 return Decoded(data.decode(codec), codec)
             except UnicodeDecodeError as exc:
                 raise DecodeError(f"has a {codec} byte-order mark but is not {codec}: {exc.reason}") from None
-    if b"\x00" not in data:
+    # Many NULs mean UTF-16/32 without a mark, which strict UTF-8 would accept as ASCII with NULs.
+    if data.count(b"\x00") < len(data) // 10:
         for codec in ("utf-8", "gb18030"):
             try:
                 return Decoded(data.decode(codec), codec)
@@ -132,9 +135,12 @@ def list_files(folder: Path) -> list[Path]:
 
 def read_text(path: Path) -> Decoded:
     """Read and decode one file; raises DecodeError or OSError with a reason."""
+    if not path.is_file():
+        raise DecodeError("not a regular file" if path.exists() else "cannot be read: it no longer exists")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise DecodeError(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        raise DecodeError(f"{size / 1e6:.0f} MB is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MB limit "
+                          "(split it, or raise WHOSAID_MAX_FILE_MB)")
     decoded = decode(path.read_bytes())
     text = clean(decoded.text)
     if looks_binary(text):

@@ -13,7 +13,7 @@ from . import documents as d
 from .aliases import AliasTable
 from .documents import Answer, Paragraph, Passage, Speaker, SpeakerScore
 from .embedders import Embedder, load_embedder
-from .errors import BadQuestion, IndexMismatch, IndexMissing, NoDocuments
+from .errors import BadQuestion, IndexCorrupt, IndexMismatch, IndexMissing, NoDocuments
 from .highlight import highlight
 from .index import IndexStore, Snapshot
 from .keyword import Tokenizer
@@ -41,6 +41,7 @@ class IndexReport:
     unchanged: int = 0
     skipped: tuple[d.Skipped, ...] = field(default=())
     written: bool = True
+    notes: tuple[str, ...] = ()
 
 
 class Engine:
@@ -79,12 +80,19 @@ class Engine:
         from .indexing import build_index
 
         folder = folder or self.settings.docs_dir
+        notes: list[str] = []
         with self.store.write_lock():
             previous = None
             if self.store.exists() and not rebuild:
-                previous = self.store.load()
-                self._check_model(previous)
+                try:
+                    previous = self.store.load(verify=True)
+                except IndexCorrupt as exc:
+                    notes.append(f"{exc}; rebuilding it from the documents")
+                if previous is not None:
+                    self._check_model(previous)
             report = build_index(folder, self.store, self.embedder, previous, progress)
+        if notes:
+            report = dataclasses.replace(report, notes=tuple(notes))
         with self._lock:
             self._snapshot, self._ranker = None, None
         return report
