@@ -48,7 +48,9 @@ def run(clients: int, questions: int, burst: int, port: int = 0, queue_size: int
         launch(app, port=port, block=False, limits=limits)
         url = f"http://127.0.0.1:{port}/"
         try:
-            Client(url, verbose=False).predict(QUESTIONS[0], "", api_name="/chat")  # warm
+            warm = Client(url, verbose=False)
+            for q in QUESTIONS:  # one of each kind first: lazy tables (e.g. the English glossary) load once
+                warm.predict(q, "", api_name="/chat")
             before = rss_mb()
             times, errors, lock = [], [], threading.Lock()
 
@@ -67,11 +69,20 @@ def run(clients: int, questions: int, burst: int, port: int = 0, queue_size: int
                             errors.append(f"{type(exc).__name__}: {exc}")
 
             threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+            samples, done = [], threading.Event()
+
+            def sample() -> None:  # memory through the run: growth that levels off is not a leak
+                while not done.wait(5):
+                    samples.append(round(rss_mb()))
+
+            sampler = threading.Thread(target=sample, daemon=True)
             start = time.perf_counter()
+            sampler.start()
             for t in threads:
                 t.start()
             for t in threads:
                 t.join(timeout=900)
+            done.set()
             wall = time.perf_counter() - start
             after = rss_mb()
 
@@ -96,7 +107,7 @@ def run(clients: int, questions: int, burst: int, port: int = 0, queue_size: int
         "first_errors": errors[:3], "wall_s": round(wall, 1), "throughput_rps": round(len(times) / wall, 1),
         "p50_ms": round(statistics.median(ordered), 1) if ordered else None,
         "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 1) if ordered else None,
-        "rss_before_mb": round(before, 1), "rss_after_mb": round(after, 1),
+        "rss_before_mb": round(before, 1), "rss_after_mb": round(after, 1), "rss_every_5s_mb": samples,
         "burst": burst, "burst_answered": answered, "burst_busy": busy, "burst_other_errors": other,
         "answers_after_burst": still_up,
     }

@@ -37,12 +37,13 @@ def main() -> None:
     questions = load_questions(args.file)
     with scratch_engine(args.corpus or [Path("seeds"), Path("tests/fixtures")]) as engine:
         configs = {
-            "dense only": dataclasses.replace(DEFAULT_WEIGHTS, bm25=0.0),
-            "bm25 only": dataclasses.replace(DEFAULT_WEIGHTS, bm25=1000.0),
+            "dense only": dataclasses.replace(DEFAULT_WEIGHTS, bm25=0.0, phrase=0.0),
+            "bm25 only": dataclasses.replace(DEFAULT_WEIGHTS, bm25=1000.0, phrase=0.0),
+            "fusion, no phrase signal": dataclasses.replace(DEFAULT_WEIGHTS, phrase=0.0),
             "default": DEFAULT_WEIGHTS,
         }
-        for bm25, boost in itertools.product([0.03, 0.04, 0.06, 0.08, 0.12, 0.2], [0.03]):
-            configs[f"bm25={bm25} boost={boost}"] = dataclasses.replace(DEFAULT_WEIGHTS, bm25=bm25, boost=boost)
+        for bm25, phrase in itertools.product([0.02, 0.04, 0.06, 0.08, 0.12], [0.02, 0.04, 0.08]):
+            configs[f"bm25={bm25} phrase={phrase}"] = dataclasses.replace(DEFAULT_WEIGHTS, bm25=bm25, phrase=phrase)
         for name, weights in configs.items():
             report = score(questions, run(engine, questions, weights))
             o = report["overall"]

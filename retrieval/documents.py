@@ -35,14 +35,10 @@ class Speaker:
     reporter: bool = False            # the article's own voice, not an interviewee
 
 
-@dataclass(frozen=True)
-class RawParagraph:
-    """A paragraph after layout repair, before attribution."""
+class _Spanned:
+    """Start and end offsets of a paragraph whose pieces may have been rejoined."""
 
-    doc: str
-    number: int                       # 0-based position among the document's paragraphs
-    text: str
-    spans: tuple[tuple[int, int], ...]  # offsets into the decoded file text, one per joined piece
+    spans: tuple[tuple[int, int], ...]
 
     @property
     def start(self) -> int:
@@ -52,13 +48,23 @@ class RawParagraph:
     def end(self) -> int:
         return self.spans[-1][1]
 
+
+@dataclass(frozen=True)
+class RawParagraph(_Spanned):
+    """A paragraph after layout repair, before attribution."""
+
+    doc: str
+    number: int                       # 0-based position among the document's paragraphs
+    text: str
+    spans: tuple[tuple[int, int], ...]  # offsets into the decoded file text, one per joined piece
+
     @property
     def repaired(self) -> bool:
         return len(self.spans) > 1
 
 
 @dataclass(frozen=True)
-class Paragraph:
+class Paragraph(_Spanned):
     """A paragraph with its structural kind and its attribution."""
 
     doc: str
@@ -70,14 +76,6 @@ class Paragraph:
     speaker: str | None = None
     speaker_title: str | None = None
     cited: str | None = None          # the person a CITED paragraph quotes
-
-    @property
-    def start(self) -> int:
-        return self.spans[0][0]
-
-    @property
-    def end(self) -> int:
-        return self.spans[-1][1]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from .embedders import Embedder, load_embedder
 from .errors import BadQuestion, IndexCorrupt, IndexMismatch, IndexMissing, NoDocuments
 from .highlight import highlight
 from .index import IndexStore, Snapshot
-from .keyword import Tokenizer
 from .query import Analysis, analyse
 from .ranking import Ranker
 from .settings import MAX_QUESTION_CHARS, Settings, resolve
@@ -230,4 +229,4 @@ def _model_arg(model_id: str | None) -> str | None:
     return model_id[3:] if model_id.startswith("st:") else model_id
 
 
-__all__ = ["Engine", "IndexReport", "SpeakerInfo", "Tokenizer", "check_question", "group_by_speaker"]
+__all__ = ["Engine", "IndexReport", "SpeakerInfo", "check_question", "group_by_speaker"]

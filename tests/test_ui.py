@@ -110,3 +110,29 @@ def test_private_files_are_not_served(server, path):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(server + path, timeout=10)
     assert refused.value.code in (400, 403, 404, 405)
+
+
+def test_the_source_view_shows_the_whole_document_with_the_passage_marked(client, engine):
+    _messages, sources = client.predict("谁提到了暖心驿站？", "", api_name="/chat")
+    choices = sources["choices"] if isinstance(sources, dict) else sources
+    assert choices, "the passages of the answer are offered in the source view"
+    value = choices[0][1] if isinstance(choices[0], (list, tuple)) else choices[0]
+    page = client.predict(value, api_name="/source")
+    assert page.count("<p") == len(engine.document("second_report_gbk.txt"))
+    assert 'id="whosaid-marked"' in page and "暖心驿站" in page.split('id="whosaid-marked"')[1].split("</p>")[0]
+
+
+def test_a_login_is_required_when_one_is_configured(engine, monkeypatch):
+    from .conftest import serve
+
+    monkeypatch.setenv("WHOSAID_USER", "editor")
+    monkeypatch.setenv("WHOSAID_PASSWORD", "s3cret-pass")
+    url, app = serve(engine)
+    try:
+        with pytest.raises(Exception):
+            gradio_client.Client(url, verbose=False).predict("周义兵说了什么？", "", api_name="/chat")
+        authed = gradio_client.Client(url, auth=("editor", "s3cret-pass"), verbose=False)
+        messages, _ = authed.predict("周义兵说了什么？", "", api_name="/chat")
+        assert "周义兵" in messages[0]["content"]
+    finally:
+        app.close()
