@@ -66,7 +66,12 @@ class Ranker:
         self.reporters = {s.name for s in snapshot.speakers if s.reporter}
         rows = snapshot.rows
         self.answer_mask = np.array([r.paragraph.kind not in _NOT_ANSWERS for r in rows], dtype=bool)
-        self.speaker_of = np.array([r.paragraph.speaker or "" for r in rows], dtype=object)
+        # Speakers as small integers: masks over 1e5 rows stay cheap at every question.
+        self._speaker_codes: dict[str, int] = {}
+        self.speaker_of = np.array(
+            [self._speaker_codes.setdefault(r.paragraph.speaker or "", len(self._speaker_codes)) for r in rows],
+            dtype=np.int32,
+        )
         self.narration = np.array([r.paragraph.role not in d.SPEECH_ROLES for r in rows], dtype=bool)
 
     @cached_property
@@ -74,7 +79,11 @@ class Ranker:
         return self.snapshot.vector_matrix()
 
     def _mask_for(self, speakers: tuple[str, ...]) -> np.ndarray:
-        return self.answer_mask & np.isin(self.speaker_of, list(speakers))
+        return self.answer_mask & self._speakers_mask(speakers)
+
+    def _speakers_mask(self, speakers) -> np.ndarray:
+        codes = [self._speaker_codes[s] for s in speakers if s in self._speaker_codes]
+        return np.isin(self.speaker_of, codes)
 
     @cached_property
     def _profiles(self) -> tuple[list[str], np.ndarray]:
@@ -140,7 +149,7 @@ class Ranker:
         top_bm25 = float(bm25[mask].max()) if mask.any() else 0.0
         fused = dense + (w.bm25 * bm25 / top_bm25 if top_bm25 > 0 else 0.0)
         if boost:
-            fused = fused + w.boost * np.isin(self.speaker_of, list(boost))
+            fused = fused + w.boost * self._speakers_mask(boost)
         if who:
             fused = fused - w.who_narration * self.narration
         fused = np.where(mask, fused, -np.inf)
@@ -151,9 +160,10 @@ class Ranker:
         w = self.weights
         mask = self.answer_mask.copy()
         if exclude:
-            mask &= ~np.isin([r.id for r in self.snapshot.rows], list(exclude))
+            position = self.snapshot.position
+            mask[[position[i] for i in exclude if i in position]] = False
         if exclude_speakers:
-            mask &= ~np.isin(self.speaker_of, list(exclude_speakers))
+            mask &= ~self._speakers_mask(exclude_speakers)
         relaxed = False
         if analysis.filter_speakers:
             filtered = mask & self._mask_for(analysis.filter_speakers)

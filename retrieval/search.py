@@ -61,7 +61,10 @@ class Engine:
             if self._embedder is None:
                 model = self.settings.model
                 if model is None and self.store.exists():
-                    model = self.store.read_manifest().model_id
+                    try:
+                        model = self.store.read_manifest().model_id
+                    except (IndexCorrupt, IndexMismatch):
+                        model = None  # unreadable: the default model; loading the index will say why
                 self._embedder = load_embedder(_model_arg(model))
             return self._embedder
 

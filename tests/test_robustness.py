@@ -126,6 +126,9 @@ def test_an_index_from_another_format_or_a_newer_faiss_is_refused(built, field, 
     path.write_text(json.dumps(manifest), encoding="utf-8")
     asked = whosaid("ask", "周义兵说了什么？", index_dir=index_dir)
     assert asked.returncode == 1 and says in asked.stderr and "--rebuild" in asked.stderr
+    _, docs = built
+    assert whosaid("index", str(docs), "--rebuild", index_dir=index_dir).returncode == 0
+    assert whosaid("ask", "周义兵说了什么？", index_dir=index_dir).returncode == 0
 
 
 def test_a_second_writer_is_told_to_wait(built):
