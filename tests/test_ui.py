@@ -136,3 +136,21 @@ def test_a_login_is_required_when_one_is_configured(engine, monkeypatch):
         assert "周义兵" in messages[0]["content"]
     finally:
         app.close()
+
+
+@pytest.mark.slow
+def test_schemathesis_finds_no_server_error_in_the_api(server):
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    st = shutil.which("schemathesis") or str(Path(sys.executable).parent / "schemathesis")
+    done = subprocess.run(
+        [st, "run", server + "gradio_api/openapi.json", "--checks", "not_a_server_error",
+         "--max-examples", "25", "--seed", "1"],
+        capture_output=True, text=True, timeout=600,
+    )
+    summary = done.stdout[-3000:]
+    assert "Server error" not in done.stdout, summary
+    assert "passed" in summary and " 0 passed" not in summary, summary

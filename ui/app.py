@@ -6,12 +6,14 @@ import os
 from dataclasses import dataclass
 
 from pypinyin import lazy_pinyin
+from starlette.middleware import Middleware
 
 from retrieval.conversation import Memory, respond
 from retrieval.errors import WhosaidError
 from retrieval.search import Engine, SpeakerInfo
 from retrieval.settings import MAX_QUESTION_CHARS
 
+from .guard import RequestGuard
 from .render import answer_messages, document_html, escape
 
 ALL = ""  # the speaker filter's value for "everyone"
@@ -168,5 +170,5 @@ def launch(app, host: str = "127.0.0.1", port: int = 7860, share: bool = False, 
     return app.launch(
         server_name=host, server_port=port, share=share, auth=auth_from_env(), prevent_thread_lock=not block,
         max_file_size=limits.max_file_size, enable_monitoring=False, allowed_paths=[], show_error=False,
-        css=CSS, quiet=not block, footer_links=[],
+        css=CSS, quiet=not block, footer_links=[], app_kwargs={"middleware": [Middleware(RequestGuard)]},
     )
