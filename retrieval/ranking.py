@@ -27,6 +27,8 @@ class Weights:
     """
 
     bm25: float = 0.06
+    full_scan: int = 20_000             # rows; below this every row gets a dense score (exact, cheap)
+    pool: int = 200                     # above it: candidates taken from FAISS and from BM25 each
     boost: float = 0.03
     who_narration: float = 0.03         # "who said X" prefers what people said over the reporter's text
     phrase: float = 0.04                # the question's longest phrase found verbatim in a paragraph
@@ -77,6 +79,42 @@ class Ranker:
     @cached_property
     def _matrix(self) -> np.ndarray:
         return self.snapshot.vector_matrix()
+
+    @cached_property
+    def _row_ids(self) -> np.ndarray:
+        return np.array([r.id for r in self.snapshot.rows], dtype=np.int64)
+
+    def _dense(self, vector: np.ndarray, mask: np.ndarray, bm25: np.ndarray) -> np.ndarray:
+        """Dense scores: every row on a small index; on a large one, FAISS's best within the mask
+        (filtered inside FAISS with an id selector) plus BM25's best, the rest -1."""
+        n = len(self.snapshot.rows)
+        if n <= self.weights.full_scan:
+            return self._matrix @ vector if n else np.zeros(0, dtype=np.float32)
+        import faiss
+
+        pool = self.weights.pool
+        allowed = int(mask.sum())
+        if allowed == 0:
+            return np.full(n, -1.0, dtype=np.float32)
+        if allowed < n // 2:
+            selector = faiss.IDSelectorBatch(self._row_ids[mask])
+        else:
+            selector = faiss.IDSelectorNot(faiss.IDSelectorBatch(self._row_ids[~mask]))
+        params = faiss.SearchParameters(sel=selector)
+        faiss.omp_set_num_threads(1)  # one question: threads cost more than they give
+        scores, ids = self.snapshot.vectors.search(vector[None, :].astype(np.float32), min(pool, allowed),
+                                                   params=params)
+        dense = np.full(n, -1.0, dtype=np.float32)
+        position = self.snapshot.position
+        found = [(position[i], s) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        for row, score in found:
+            dense[row] = score
+        keyword = np.where(mask, bm25, 0.0)
+        best = np.argpartition(-keyword, min(pool, n - 1))[:pool]
+        for row in best:
+            if keyword[row] > 0 and dense[row] == -1.0:
+                dense[row] = float(self.snapshot.vectors.reconstruct(int(self._row_ids[row])) @ vector)
+        return dense
 
     def _mask_for(self, speakers: tuple[str, ...]) -> np.ndarray:
         return self.answer_mask & self._speakers_mask(speakers)
@@ -144,8 +182,8 @@ class Ranker:
                boost: tuple[str, ...], who: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Fused, dense and BM25 scores of every row (rows outside the mask get -inf)."""
         w = self.weights
-        dense = self._matrix @ vector if len(self.snapshot.rows) else np.zeros(0, dtype=np.float32)
         bm25 = self.snapshot.keyword.scores(tokens)
+        dense = self._dense(vector, mask, bm25)
         top_bm25 = float(bm25[mask].max()) if mask.any() else 0.0
         fused = dense + (w.bm25 * bm25 / top_bm25 if top_bm25 > 0 else 0.0)
         if boost:

@@ -170,3 +170,27 @@ def test_eval_command_prints_every_figure(tmp_path):
     assert overall["questions"] >= 80 and len(report["categories"]) >= 10
     # A regression floor well below the targets, not the targets themselves (see README).
     assert overall["recall@3"] >= 0.85 and overall["speaker@1"] >= 0.85
+
+
+def test_the_faiss_path_for_large_indexes_ranks_like_the_full_scan(engine):
+    """Above `full_scan` rows the dense side comes from FAISS with an id selector; same answers."""
+    import dataclasses
+
+    from retrieval.ranking import DEFAULT_WEIGHTS, Ranker
+
+    snapshot = engine.snapshot()
+    full = Ranker(snapshot, DEFAULT_WEIGHTS, embedder=engine.embedder)
+    faiss_path = Ranker(snapshot, dataclasses.replace(DEFAULT_WEIGHTS, full_scan=0, pool=60),
+                        embedder=engine.embedder)
+    cases = [("谁谈到了青年教师？", {}), ("说了什么？", {"speaker": "马晓燕"}),
+             ("马晓燕说了什么？", {"exclude": [48, 49]}), ("How many riders joined the union?", {})]
+    answers = {}
+    for name, ranker in (("full", full), ("faiss", faiss_path)):
+        engine._ranker = ranker
+        answers[name] = [engine.ask(q, k=5, **kw) for q, kw in cases]
+    engine._ranker = None
+    engine._snapshot = None
+    for a, b in zip(answers["full"], answers["faiss"]):
+        assert [p.id for p in a.passages] == [p.id for p in b.passages]
+        assert [p.score for p in a.passages] == pytest.approx([p.score for p in b.passages], abs=1e-3)
+        assert a.answerable == b.answerable
