@@ -64,18 +64,6 @@ def example_questions(infos: list[SpeakerInfo]) -> list[str]:
     return out
 
 
-def normalise_history(history: list) -> list[dict]:
-    """Gradio 6 sends message content as a list of blocks; keep the text of each message."""
-    out = []
-    for message in history or []:
-        content = message.get("content") if isinstance(message, dict) else getattr(message, "content", "")
-        if isinstance(content, list):
-            content = " ".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
-        out.append({"role": message.get("role", "assistant") if isinstance(message, dict) else "assistant",
-                    "content": content if isinstance(content, str) else ""})
-    return out
-
-
 def chat(engine: Engine, message, history: list, speaker: str | None, memory: Memory | None,
          examples: list[str], k: int = Limits.passages) -> tuple[list[dict], Memory, list[tuple[str, str]]]:
     """One chat turn: the reply messages, the new memory, and the passages the source view can open."""
