@@ -52,12 +52,13 @@ def headline(answer: Answer, lang: str) -> str:
     return f"{t['said']}{sep}{person(top.speaker, top.speaker_title)}"
 
 
-def marked(text: str, spans, start: str, end: str) -> str:
+def marked(text: str, spans, start: str, end: str, escape=lambda piece: piece) -> str:
+    """The text with `start`/`end` around each span; the text itself passes through `escape`."""
     out, last = [], 0
     for s, e in spans:
-        out += [text[last:s], start, text[s:e], end]
+        out += [escape(text[last:s]), start, escape(text[s:e]), end]
         last = e
-    out.append(text[last:])
+    out.append(escape(text[last:]))
     return "".join(out)
 
 

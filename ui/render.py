@@ -11,7 +11,7 @@ import re
 
 from retrieval import documents as d
 from retrieval.documents import Answer, Paragraph, Passage
-from retrieval.render import ROLE_LABELS, TEXT, headline, language, person
+from retrieval.render import ROLE_LABELS, TEXT, headline, language, marked, person
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$:/=])")
 
@@ -23,12 +23,7 @@ def escape(text: str) -> str:
 
 
 def marked_text(text: str, spans) -> str:
-    out, last = [], 0
-    for start, end in spans:
-        out += [escape(text[last:start]), "<mark>", escape(text[start:end]), "</mark>"]
-        last = end
-    out.append(escape(text[last:]))
-    return "".join(out)
+    return marked(text, spans, "<mark>", "</mark>", escape)
 
 
 def _role(p: Paragraph, lang: str) -> str:
