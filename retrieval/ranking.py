@@ -54,6 +54,7 @@ class Ranked:
     hits: list[tuple[Row, float]]
     answerable: bool
     relaxed: bool = False
+    words: tuple[str, ...] = ()         # the question's own words, for highlighting
 
 
 class Ranker:
@@ -209,16 +210,15 @@ class Ranker:
                 mask = filtered
             else:
                 relaxed = True
-        tokens = self.tokenizer(question)
-        if analysis.english:
-            tokens += self.glossary.translate(question)
+        words = self.tokenizer(question)
+        tokens = words + self.glossary.translate(question) if analysis.english else words
         fused, dense, bm25 = self.scores(tokens, vector, mask, analysis.boost_speakers, analysis.who)
         if w.phrase and np.isfinite(fused).any():
             fused = self._phrase_bonus(question, fused)
         order = np.argsort(-fused, kind="stable")[:k]
         hits = [(self.snapshot.rows[i], float(fused[i])) for i in order if np.isfinite(fused[i])]
         if not hits:
-            return Ranked([], False, relaxed)
+            return Ranked([], False, relaxed, tuple(words))
         threshold = w.answer_dense_en if analysis.english else w.answer_dense_zh
         # "What did X say?" asks for X's words in general: with X named, any of them answers.
         answerable = dense[mask].max() >= threshold or (bool(analysis.filter_speakers) and not relaxed
@@ -227,4 +227,4 @@ class Ranker:
         if not answerable and not analysis.english and bm25[mask].max() > 0:
             best_keyword = int(np.argmax(np.where(mask, bm25, -1.0)))
             answerable = self.coverage(tokens, best_keyword) >= w.answer_coverage
-        return Ranked(hits, bool(answerable), relaxed)
+        return Ranked(hits, bool(answerable), relaxed, tuple(words))

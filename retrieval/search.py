@@ -165,10 +165,10 @@ class Engine:
         if result.relaxed:
             notes.append("这位发言人没有相关段落，下面是所有发言人的结果。 · Nothing from that speaker matched; "
                          "showing all speakers.")
-        tokens = ranker.tokenizer(analysis.topic)
         passages = tuple(
             Passage(rank=i + 1, id=row.id, paragraph=row.paragraph, score=round(float(score), 4),
-                    highlights=highlight(row.paragraph.text, tokens, ranker.text_tokens, ranker.snapshot.keyword.idf))
+                    highlights=highlight(row.paragraph.text, list(result.words), ranker.text_tokens,
+                                         ranker.snapshot.keyword.idf))
             for i, (row, score) in enumerate(result.hits)
         )
         speakers: tuple[SpeakerScore, ...] = ()
