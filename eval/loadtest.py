@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import resource
-import statistics
 import sys
 import threading
 import time
@@ -18,8 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from retrieval.bench import percentiles  # noqa: E402
 from retrieval.workspace import scratch_engine  # noqa: E402
-from ui.app import Limits, build_app, launch  # noqa: E402
+from ui.app import Limits, serve_in_background  # noqa: E402
 
 QUESTIONS = ["王文军怎么看工会组织全覆盖？", "谁谈到了青年教师？", "What did Zhou Yibing say?", "赵莹认为工会面临哪些挑战？",
              "今天北京天气怎么样？", "他还说了什么？", "谁提到了暖心驿站？", "马晓燕说了什么？"]
@@ -33,20 +33,12 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(clients: int, questions: int, burst: int, port: int = 0, queue_size: int = 64) -> dict:
+def run(clients: int, questions: int, burst: int, queue_size: int = 64) -> dict:
     from gradio_client import Client
 
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = port or s.getsockname()[1]
     root = Path(__file__).resolve().parent.parent
     with scratch_engine([root / "seeds", root / "tests" / "fixtures"]) as engine:
-        limits = Limits(concurrency=2, queue_size=queue_size)
-        app = build_app(engine, limits)
-        launch(app, port=port, block=False, limits=limits)
-        url = f"http://127.0.0.1:{port}/"
+        url, app = serve_in_background(engine, Limits(concurrency=2, queue_size=queue_size))
         try:
             warm = Client(url, verbose=False)
             for q in QUESTIONS:  # one of each kind first: lazy tables (e.g. the English glossary) load once
@@ -101,12 +93,12 @@ def run(clients: int, questions: int, burst: int, port: int = 0, queue_size: int
             still_up = bool(Client(url, verbose=False).predict(QUESTIONS[1], "", api_name="/chat")[0])
         finally:
             app.close()
-    ordered = sorted(times)
+    p50, p95 = percentiles(times) if times else (None, None)
     return {
         "requests": clients * questions, "accepted_ok": len(times), "errors": len(errors),
         "first_errors": errors[:3], "wall_s": round(wall, 1), "throughput_rps": round(len(times) / wall, 1),
-        "p50_ms": round(statistics.median(ordered), 1) if ordered else None,
-        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 1) if ordered else None,
+        "p50_ms": None if p50 is None else round(p50, 1),
+        "p95_ms": None if p95 is None else round(p95, 1),
         "rss_before_mb": round(before, 1), "rss_after_mb": round(after, 1), "rss_every_5s_mb": samples,
         "burst": burst, "burst_answered": answered, "burst_busy": busy, "burst_other_errors": other,
         "answers_after_burst": still_up,

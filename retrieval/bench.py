@@ -144,7 +144,7 @@ def _questions(engine, rng: random.Random, count: int) -> list[str]:
     return out
 
 
-def _percentiles(samples: list[float]) -> tuple[float, float]:
+def percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
 
@@ -209,7 +209,7 @@ def run(paragraphs: int = 1000, real: int = 2000, questions: int = 200, http: bo
             start = time.perf_counter()
             engine.ask(q)
             times.append((time.perf_counter() - start) * 1000)
-        result.query_p50_ms, result.query_p95_ms = _percentiles(times)
+        result.query_p50_ms, result.query_p95_ms = percentiles(times)
 
         if http:
             result.http_p50_ms, result.http_p95_ms = _http_latency(engine, asked[:60])
@@ -224,25 +224,19 @@ def run(paragraphs: int = 1000, real: int = 2000, questions: int = 200, http: bo
 
 
 def _http_latency(engine, asked: list[str]) -> tuple[float, float]:
-    import socket
-
     from gradio_client import Client
 
-    from ui.app import Limits, build_app, launch
+    from ui.app import serve_in_background
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = build_app(engine, Limits())
-    launch(app, port=port, block=False)
+    url, app = serve_in_background(engine)
     try:
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        client = Client(url, verbose=False)
         times = []
         for q in asked:
             start = time.perf_counter()
             client.predict(q, "", api_name="/chat")
             times.append((time.perf_counter() - start) * 1000)
-        return _percentiles(times)
+        return percentiles(times)
     finally:
         with contextlib.redirect_stdout(sys.stderr):  # gradio announces the close on stdout
             app.close()

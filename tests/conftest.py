@@ -73,23 +73,11 @@ def cli_env(index_dir: Path) -> dict:
     return env
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def serve(engine):
     """Start the real chat page on a free loopback port; returns (url, app)."""
-    from ui.app import Limits, build_app, launch
+    from ui.app import Limits, serve_in_background
 
-    limits = Limits(concurrency=2, queue_size=8)
-    app = build_app(engine, limits)
-    port = free_port()
-    launch(app, port=port, block=False, limits=limits)
-    return f"http://127.0.0.1:{port}/", app
+    return serve_in_background(engine, Limits(concurrency=2, queue_size=8))
 
 
 @pytest.fixture(scope="module")
