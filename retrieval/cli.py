@@ -52,6 +52,17 @@ class _Bar:
             self.bar.close()
 
 
+def _ensure_index(engine):
+    """Build the index from the default folder when there is none, with a progress bar; None if it existed."""
+    bar = _Bar("Indexing")
+    try:
+        return engine.ensure_index(progress=bar)
+    except WhosaidError as exc:
+        _fail(exc)
+    finally:
+        bar.close()
+
+
 def _report(report, folder) -> None:
     for note in report.notes:
         typer.echo(f"whosaid: {note}", err=True)
@@ -131,13 +142,7 @@ def ask(
 ) -> None:
     """Ask who said what; builds the index from seeds/ first when there is none."""
     engine = _engine(index, model)
-    bar = _Bar("Indexing")
-    try:
-        built = engine.ensure_index(progress=bar)
-    except WhosaidError as exc:
-        _fail(exc)
-    finally:
-        bar.close()
+    built = _ensure_index(engine)
     if built is not None:
         for skipped in built.skipped:
             typer.echo(f"whosaid: skipped {skipped.path}: {skipped.reason}", err=True)
@@ -251,10 +256,8 @@ def serve(
 ) -> None:
     """Open the chat page (builds the index from seeds/ first when there is none)."""
     engine = _engine(index, model)
-    bar = _Bar("Indexing")
+    _ensure_index(engine)
     try:
-        engine.ensure_index(progress=bar)
-        bar.close()
         from ui.app import build_app, launch
 
         typer.echo(f"whosaid: chat page on http://{host}:{port} (Ctrl+C to stop)", err=True)
