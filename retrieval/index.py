@@ -2,7 +2,7 @@
 
 Layout of the index folder:
     CURRENT            the name of the live generation folder (replaced atomically)
-    gen-<n>/           manifest.json, paragraphs.json, speakers.json, vectors.faiss, bm25/
+    gen-<n>/           manifest.json, paragraphs.json, speakers.json, vectors.faiss, bm25/, tokens/
     lock               held while a writer builds a new generation
 A writer builds a complete generation in a temporary folder, renames it, then swaps CURRENT;
 a crash at any moment leaves the old generation or the new one live, never a mix.
@@ -26,7 +26,7 @@ import numpy as np
 
 from .documents import Paragraph, Speaker
 from .errors import IndexCorrupt, IndexLocked, IndexMismatch, IndexMissing
-from .keyword import KeywordIndex
+from .keyword import KeywordIndex, TokenTable
 
 FORMAT_VERSION = 2
 _MANIFEST = "manifest.json"
@@ -34,6 +34,7 @@ _VECTORS = "vectors.faiss"
 _PARAGRAPHS = "paragraphs.json"
 _SPEAKERS = "speakers.json"
 _BM25 = "bm25"
+_TOKENS = "tokens"
 _MMAP_ABOVE = 20_000  # rows; below this a plain read is as fast and simpler
 
 
@@ -86,9 +87,20 @@ class Snapshot:
     vectors: object            # faiss.IndexIDMap2
     keyword: KeywordIndex
     generation: str = ""
+    folder: Path | None = None
 
     def __post_init__(self) -> None:
         self.position = {row.id: i for i, row in enumerate(self.rows)}
+
+    def token_table(self) -> TokenTable | None:
+        """The paragraphs' tokens, read only when an update wants them (None if unreadable)."""
+        if self.folder is None:
+            return None
+        try:
+            table = TokenTable.load(self.folder / _TOKENS)
+        except (OSError, ValueError):
+            return None
+        return table if len(table) == len(self.rows) else None
 
     def vector_matrix(self) -> np.ndarray:
         """All vectors in row order (rows and the FAISS index share insertion order)."""
@@ -245,9 +257,10 @@ class IndexStore:
             raise IndexCorrupt(
                 f"{folder}: {vectors.ntotal} vectors but {len(rows)} paragraphs; rebuild with `whosaid index`"
             )
-        return Snapshot(manifest, rows, speakers, vectors, keyword, generation)
+        return Snapshot(manifest, rows, speakers, vectors, keyword, generation, folder)
 
-    def write(self, manifest: Manifest, rows: list[Row], speakers: list[Speaker], vectors, keyword: KeywordIndex) -> str:
+    def write(self, manifest: Manifest, rows: list[Row], speakers: list[Speaker], vectors, keyword: KeywordIndex,
+              tokens: TokenTable) -> str:
         """Write a new generation and make it live in one rename. Call under write_lock()."""
         import faiss
 
@@ -265,6 +278,7 @@ class IndexStore:
             time.sleep(pause)
             _write_json(tmp / _SPEAKERS, [dataclasses.asdict(s) for s in speakers])
             keyword.save(tmp / _BM25)
+            tokens.save(tmp / _TOKENS)
             time.sleep(pause)
             files = {p.relative_to(tmp).as_posix(): [p.stat().st_size, _sha256(p)]
                      for p in sorted(tmp.rglob("*")) if p.is_file()}

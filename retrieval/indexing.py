@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from .embedders import Embedder
 from .errors import NoDocuments
 from .index import FORMAT_VERSION, DocEntry, IndexStore, Manifest, Row, Snapshot, new_vector_index
 from .ingest import Decoded, content_hash, read_folder, split_paragraphs
-from .keyword import KeywordIndex, Tokenizer
+from .keyword import KeywordIndex, Tokenizer, TokenTable
 
 BATCH = 32
 Progress = Callable[[int, int], None]
@@ -75,49 +76,88 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
         unchanged=sum(1 for n in now if before.get(n) == now[n]),
         skipped=tuple(skipped),
     )
-    if previous and before == now and previous.manifest.engine_version == __version__:
+    same_engine = previous is not None and previous.manifest.engine_version == __version__
+    if same_engine and before == now:
         return IndexReport(len(docs), len(previous.rows), 0, written=False, **report_args)
 
-    model_id = embedder.model_id
-    old_ids: dict[tuple[str, str], list[int]] = {}
-    cached: dict[str, int] = {}
+    rows, speakers, entries, next_id = _attributed(docs, embedder.model_id, previous, before, same_engine)
+    cached = {}
     if previous:
         for position, row in enumerate(previous.rows):
-            old_ids.setdefault((row.paragraph.doc, row.vector_key), []).append(row.id)
             cached.setdefault(row.vector_key, position)
-    next_id = previous.manifest.next_id if previous else 0
-
-    rows: list[Row] = []
-    speakers: list[d.Speaker] = []
-    entries: list[DocEntry] = []
-    for name, decoded, digest in docs:
-        paragraphs, found = attribute(split_paragraphs(name, decoded.text), name)
-        speakers += found
-        entries.append(DocEntry(name, digest, decoded.encoding, len(paragraphs)))
-        for paragraph in paragraphs:
-            key = vector_key(model_id, embed_text(paragraph))
-            reusable = old_ids.get((name, key))
-            if reusable:
-                pid = reusable.pop(0)
-            else:
-                pid, next_id = next_id, next_id + 1
-            rows.append(Row(pid, paragraph, key))
-
-    vectors = _vectors(rows, embedder, previous, cached, progress)
-    embedded = sum(1 for r in rows if r.vector_key not in cached)
     tokenizer = tokenizer_for(speakers)
-    keyword = KeywordIndex.build([tokenizer(r.paragraph.text) for r in rows])
+    # Segmenting is plain Python and embedding runs in C without the GIL: do both at once.
+    with ThreadPoolExecutor(1) as pool:
+        tokens = pool.submit(_tokens, rows, tokenizer, previous, cached)
+        vectors = _vectors(rows, embedder, previous, cached, progress)
+        table = tokens.result()
+    embedded = sum(1 for r in rows if r.vector_key not in cached)
+    keyword = KeywordIndex.build(table)
     import faiss
 
     manifest = Manifest(
-        format_version=FORMAT_VERSION, model_id=model_id, dim=embedder.dim, count=len(rows),
+        format_version=FORMAT_VERSION, model_id=embedder.model_id, dim=embedder.dim, count=len(rows),
         next_id=next_id, faiss_version=faiss.__version__, engine_version=__version__,
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), documents=tuple(entries),
     )
     ids = np.array([r.id for r in rows], dtype=np.int64)
-    store.write(manifest, rows, speakers, new_vector_index(embedder.dim, ids, vectors), keyword)
+    store.write(manifest, rows, speakers, new_vector_index(embedder.dim, ids, vectors), keyword, table)
     AliasTable(speakers)  # fail here, not at the first question, if aliases cannot be built
     return IndexReport(len(docs), len(rows), embedded, **report_args)
+
+
+def _attributed(docs, model_id: str, previous: Snapshot | None, before: dict[str, str], same_engine: bool):
+    """Rows and speakers of every document: an unchanged document's are taken from the previous
+    generation as they were; the others are attributed afresh, keeping the ids of paragraphs whose text
+    is unchanged."""
+    old_rows: dict[str, list[Row]] = {}
+    old_speakers: dict[str, list[d.Speaker]] = {}
+    if previous:
+        for row in previous.rows:
+            old_rows.setdefault(row.paragraph.doc, []).append(row)
+        for speaker in previous.speakers:
+            old_speakers.setdefault(speaker.doc, []).append(speaker)
+    next_id = previous.manifest.next_id if previous else 0
+    rows: list[Row] = []
+    speakers: list[d.Speaker] = []
+    entries: list[DocEntry] = []
+    for name, decoded, digest in docs:
+        if same_engine and before.get(name) == digest and name in old_rows:
+            rows += old_rows[name]
+            speakers += old_speakers.get(name, [])
+            entries.append(DocEntry(name, digest, decoded.encoding, len(old_rows[name])))
+            continue
+        paragraphs, found = attribute(split_paragraphs(name, decoded.text), name)
+        speakers += found
+        entries.append(DocEntry(name, digest, decoded.encoding, len(paragraphs)))
+        reusable: dict[str, list[int]] = {}
+        for row in old_rows.get(name, []):
+            reusable.setdefault(row.vector_key, []).append(row.id)
+        for paragraph in paragraphs:
+            key = vector_key(model_id, embed_text(paragraph))
+            if reusable.get(key):
+                pid = reusable[key].pop(0)
+            else:
+                pid, next_id = next_id, next_id + 1
+            rows.append(Row(pid, paragraph, key))
+    return rows, speakers, entries, next_id
+
+
+def _tokens(rows: list[Row], tokenizer: Tokenizer, previous: Snapshot | None, cached: dict[str, int]) -> TokenTable:
+    """Keyword tokens of every row, reusing a previous row's tokens when its text and the dictionary
+    words in it are the same."""
+    old = previous.token_table() if previous else None
+    lists, signatures = [], []
+    for row in rows:
+        text = row.paragraph.text
+        signature = tokenizer.signature(text)
+        position = cached.get(row.vector_key) if old is not None else None
+        if position is not None and int(old.signatures[position]) == signature:
+            lists.append(old.row(position))
+        else:
+            lists.append(tokenizer(text))
+        signatures.append(signature)
+    return TokenTable.from_lists(lists, signatures)
 
 
 def _vectors(rows: list[Row], embedder: Embedder, previous: Snapshot | None, cached: dict[str, int],

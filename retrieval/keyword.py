@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,10 +32,34 @@ class Tokenizer:
 
         jieba.setLogLevel(60)
         self._jieba = jieba.Tokenizer()
-        for word in extra_words:
-            word = fold(word)
-            if len(word) >= 2 and " " not in word:
-                self._jieba.add_word(word, freq=50000)
+        self._jieba.check_initialized()
+        base_total = self._jieba.total
+        self.words = sorted({w for w in map(fold, extra_words) if len(w) >= 2 and " " not in w})
+        for word in self.words:
+            self._jieba.add_word(word, freq=50000)
+        # add_word raises the dictionary's total, which shifts every route's probability a little;
+        # kept fixed, a text's segmentation depends only on the added words it contains, so cached
+        # tokens of an unchanged paragraph stay valid when other documents bring new speakers.
+        self._jieba.total = base_total
+        self._automaton = None
+
+    def signature(self, text: str) -> int:
+        """A hash of the added words that occur in a text: equal signatures, equal segmentation."""
+        if not self.words:
+            return 0
+        if self._automaton is None:
+            import ahocorasick
+
+            automaton = ahocorasick.Automaton()
+            for word in self.words:
+                automaton.add_word(word, word)
+            automaton.make_automaton()
+            self._automaton = automaton
+        found = sorted({word for _, word in self._automaton.iter(fold(text))})
+        if not found:
+            return 0
+        digest = hashlib.blake2b("\x00".join(found).encode("utf-8"), digest_size=8).digest()
+        return int.from_bytes(digest, "little", signed=True) or 1
 
     def __call__(self, text: str) -> list[str]:
         """jieba words plus the character bigrams of every run of Chinese content words.
@@ -57,6 +84,49 @@ class Tokenizer:
         return tokens
 
 
+@dataclass(frozen=True)
+class TokenTable:
+    """Every paragraph's tokens, kept with the index so that an update segments only new text.
+
+    Tokens are ids into `vocab`; row i's are ids[offsets[i]:offsets[i + 1]], and signatures[i] is the
+    Tokenizer.signature its tokens were made under.
+    """
+
+    vocab: list[str]
+    ids: np.ndarray
+    offsets: np.ndarray
+    signatures: np.ndarray
+
+    @classmethod
+    def from_lists(cls, token_lists: list[list[str]], signatures: list[int]) -> TokenTable:
+        vocab: dict[str, int] = {}
+        flat = [vocab.setdefault(t, len(vocab)) for tokens in token_lists for t in tokens]
+        offsets = np.zeros(len(token_lists) + 1, dtype=np.int64)
+        np.cumsum([len(tokens) for tokens in token_lists], out=offsets[1:])
+        return cls(list(vocab), np.asarray(flat, dtype=np.uint32), offsets,
+                   np.asarray(signatures, dtype=np.int64))
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def row(self, i: int) -> list[str]:
+        vocab = self.vocab
+        return [vocab[t] for t in self.ids[self.offsets[i]:self.offsets[i + 1]].tolist()]
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "vocab.json").write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
+        for name in ("ids", "offsets", "signatures"):
+            np.save(folder / f"{name}.npy", getattr(self, name), allow_pickle=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> TokenTable:
+        vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
+        arrays = {name: np.load(folder / f"{name}.npy", allow_pickle=False)
+                  for name in ("ids", "offsets", "signatures")}
+        return cls(vocab, **arrays)
+
+
 class KeywordIndex:
     """BM25 over the paragraphs, rows in the same order as the dense index's metadata."""
 
@@ -65,13 +135,18 @@ class KeywordIndex:
         self.size = size
 
     @classmethod
-    def build(cls, token_lists: list[list[str]]) -> KeywordIndex:
+    def build(cls, table: TokenTable) -> KeywordIndex:
         import bm25s
+        from bm25s.tokenization import Tokenized
 
+        # An empty paragraph still needs one token for bm25s; "" is its reserved empty token.
+        vocab = {token: i for i, token in enumerate(table.vocab)}
+        empty = vocab.setdefault("", len(vocab))
+        ids, offsets = table.ids.tolist(), table.offsets.tolist()
+        rows = [ids[offsets[i]:offsets[i + 1]] or [empty] for i in range(len(table))]
         retriever = bm25s.BM25(k1=1.2, b=0.3)
-        # An empty document still needs one token for bm25s; "" is its reserved empty token.
-        retriever.index([tokens or [""] for tokens in token_lists], show_progress=False)
-        return cls(retriever, len(token_lists))
+        retriever.index(Tokenized(ids=rows, vocab=vocab), show_progress=False)
+        return cls(retriever, len(table))
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         """BM25 score of every row for the query (zeros when no query word is known)."""

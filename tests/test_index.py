@@ -127,3 +127,74 @@ def test_dense_scores_equal_a_brute_force_search(engine, embedder):
     order = np.argsort(-brute)[:5]
     assert list(ids[0]) == [snapshot.rows[i].id for i in order]
     assert np.allclose(scores[0], brute[order], atol=1e-4)
+
+
+_OLD_REPORT = """江城机械厂召开职工大会
+
+本报讯 会上，厂办主任介绍了周明远去年牵头推动的技能比武，职工反响热烈。
+
+车间主任刘海燕：
+技能比武要常态化
+
+刘海燕说，比武不是走过场，要让技术好的职工拿到更高的工资。
+"""
+
+_NEW_REPORT = """江城机械厂工会换届
+
+机械厂工会主席周明远：
+把职工的事当成自己的事
+
+周明远表示，新一届工会要把职工的事当成自己的事，每月开一次接待日。
+"""
+
+
+def _token_rows(engine) -> list[list[str]]:
+    snapshot = engine.snapshot()
+    table = snapshot.token_table()
+    return [sorted(table.row(i)) for i in range(len(table))]
+
+
+def test_an_update_segments_only_new_text_and_equals_a_rebuild(tmp_path, embedder, monkeypatch):
+    """Adding a document re-segments its paragraphs, and an old paragraph only when one of the new
+    speaker's names occurs in it; the keyword side then matches a build from scratch exactly."""
+    from retrieval import keyword
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a_old.txt").write_text(_OLD_REPORT, encoding="utf-8")
+    engine = make_engine(tmp_path / "ix", docs, embedder)
+    engine.index(docs)
+
+    calls = []
+    original = keyword.Tokenizer.__call__
+    monkeypatch.setattr(keyword.Tokenizer, "__call__", lambda self, text: calls.append(text) or original(self, text))
+    (docs / "b_new.txt").write_text(_NEW_REPORT, encoding="utf-8")
+    engine.index(docs)
+    new_texts = {r.paragraph.text for r in engine.snapshot().rows if r.paragraph.doc == "b_new.txt"}
+    old_with_name = [t for t in calls if t not in new_texts]
+    assert set(calls) >= new_texts
+    # Re-segmented: old paragraphs holding one of the new speaker's names (周明远, 机械厂...) only.
+    assert any("周明远去年" in t for t in old_with_name)
+    assert not any("刘海燕" in t for t in old_with_name) and len(old_with_name) < 4
+    monkeypatch.undo()
+
+    rebuilt = make_engine(tmp_path / "ix2", docs, embedder)
+    rebuilt.index(docs)
+    assert _token_rows(engine) == _token_rows(rebuilt)
+    assert any("周明远" in tokens for tokens in _token_rows(engine)[:3])
+    tokenize = keyword.Tokenizer(["周明远"])
+    for question in ["周明远谈到技能比武", "职工接待日", "工资"]:
+        tokens = tokenize(question)
+        assert np.allclose(engine.snapshot().keyword.scores(tokens), rebuilt.snapshot().keyword.scores(tokens))
+
+
+def test_unchanged_documents_keep_their_rows_when_another_changes(tmp_path, docs, embedder):
+    engine = make_engine(tmp_path / "ix", docs, embedder)
+    engine.index(docs)
+    before = {r.id: r.paragraph for r in engine.snapshot().rows}
+    shutil.copy(GBK_REPORT, docs / GBK_REPORT.name)
+    engine.index(docs)
+    after = {r.id: r.paragraph for r in engine.snapshot().rows if r.paragraph.doc == SEED.name}
+    assert after == before
+    speakers = {s.name for s in engine.snapshot().speakers if s.doc == SEED.name}
+    assert len(speakers) >= 4
