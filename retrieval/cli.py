@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -32,29 +33,33 @@ def _fail(exc: Exception) -> None:
 
 
 class _Bar:
-    """A tqdm bar that appears only when there is real embedding work to show."""
+    """tqdm bars (rate and time left), one per indexing stage, shown only for work worth watching."""
 
-    def __init__(self, desc: str) -> None:
-        self.desc, self.bar = desc, None
+    def __init__(self) -> None:
+        self.bars: dict = {}
+        self.lock = threading.Lock()
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, stage: str, done: int, total: int) -> None:
         if total <= 0:
             return
-        if self.bar is None:
-            from tqdm import tqdm
+        with self.lock:  # embedding and segmenting report from two threads
+            bar = self.bars.get(stage)
+            if bar is None:
+                from tqdm import tqdm
 
-            self.bar = tqdm(total=total, desc=self.desc, unit="para", file=sys.stderr,
-                            disable=None if total >= 64 else True, dynamic_ncols=True)
-        self.bar.update(done - self.bar.n)
+                bar = self.bars[stage] = tqdm(total=total, desc=stage, unit="para" if stage != "Reading" else "doc",
+                                              file=sys.stderr, position=len(self.bars), leave=True,
+                                              disable=None if total >= 64 else True, dynamic_ncols=True)
+            bar.update(done - bar.n)
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        for bar in self.bars.values():
+            bar.close()
 
 
 def _ensure_index(engine):
     """Build the index from the default folder when there is none, with a progress bar; None if it existed."""
-    bar = _Bar("Indexing")
+    bar = _Bar()
     try:
         return engine.ensure_index(progress=bar)
     except WhosaidError as exc:
@@ -85,7 +90,7 @@ def index(
 ) -> None:
     """Build or update the index from a folder of documents."""
     engine = _engine(index, model, folder)
-    bar = _Bar("Embedding")
+    bar = _Bar()
     try:
         report = engine.index(folder, progress=bar, rebuild=rebuild)
     except WhosaidError as exc:

@@ -21,7 +21,9 @@ from .ingest import Decoded, content_hash, read_folder, split_paragraphs
 from .keyword import KeywordIndex, Tokenizer, TokenTable
 
 BATCH = 32
-Progress = Callable[[int, int], None]
+# progress(stage, done, total): "Reading" documents, "Embedding" and "Segmenting" paragraphs (the last two
+# run at the same time, from two threads).
+Progress = Callable[[str, int, int], None]
 
 
 def embed_text(paragraph: d.Paragraph) -> str:
@@ -80,7 +82,8 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
     if same_engine and before == now:
         return IndexReport(len(docs), len(previous.rows), 0, written=False, **report_args)
 
-    rows, speakers, entries, next_id = _attributed(docs, embedder.model_id, previous, before, same_engine)
+    rows, speakers, entries, next_id = _attributed(docs, embedder.model_id, previous, before, same_engine,
+                                                   progress)
     cached = {}
     if previous:
         for position, row in enumerate(previous.rows):
@@ -88,7 +91,7 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
     tokenizer = tokenizer_for(speakers)
     # Segmenting is plain Python and embedding runs in C without the GIL: do both at once.
     with ThreadPoolExecutor(1) as pool:
-        tokens = pool.submit(_tokens, rows, tokenizer, previous, cached)
+        tokens = pool.submit(_tokens, rows, tokenizer, previous, cached, progress)
         vectors = _vectors(rows, embedder, previous, cached, progress)
         table = tokens.result()
     embedded = sum(1 for r in rows if r.vector_key not in cached)
@@ -106,7 +109,8 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
     return IndexReport(len(docs), len(rows), embedded, **report_args)
 
 
-def _attributed(docs, model_id: str, previous: Snapshot | None, before: dict[str, str], same_engine: bool):
+def _attributed(docs, model_id: str, previous: Snapshot | None, before: dict[str, str], same_engine: bool,
+                progress: Progress | None = None):
     """Rows and speakers of every document: an unchanged document's are taken from the previous
     generation as they were; the others are attributed afresh, keeping the ids of paragraphs whose text
     is unchanged."""
@@ -121,7 +125,9 @@ def _attributed(docs, model_id: str, previous: Snapshot | None, before: dict[str
     rows: list[Row] = []
     speakers: list[d.Speaker] = []
     entries: list[DocEntry] = []
-    for name, decoded, digest in docs:
+    for done, (name, decoded, digest) in enumerate(docs, 1):
+        if progress:
+            progress("Reading", done, len(docs))
         if same_engine and before.get(name) == digest and name in old_rows:
             rows += old_rows[name]
             speakers += old_speakers.get(name, [])
@@ -143,12 +149,15 @@ def _attributed(docs, model_id: str, previous: Snapshot | None, before: dict[str
     return rows, speakers, entries, next_id
 
 
-def _tokens(rows: list[Row], tokenizer: Tokenizer, previous: Snapshot | None, cached: dict[str, int]) -> TokenTable:
+def _tokens(rows: list[Row], tokenizer: Tokenizer, previous: Snapshot | None, cached: dict[str, int],
+            progress: Progress | None = None) -> TokenTable:
     """Keyword tokens of every row, reusing a previous row's tokens when its text and the dictionary
     words in it are the same."""
     old = previous.token_table() if previous else None
     lists, signatures = [], []
-    for row in rows:
+    for done, row in enumerate(rows, 1):
+        if progress and (done % 256 == 0 or done == len(rows)):
+            progress("Segmenting", done, len(rows))
         text = row.paragraph.text
         signature = tokenizer.signature(text)
         position = cached.get(row.vector_key) if old is not None else None
@@ -174,12 +183,12 @@ def _vectors(rows: list[Row], embedder: Embedder, previous: Snapshot | None, cac
             texts[row.vector_key] = embed_text(row.paragraph)
     keys = list(todo)
     if progress:
-        progress(0, len(keys))
+        progress("Embedding", 0, len(keys))
     for start in range(0, len(keys), BATCH):
         batch = keys[start:start + BATCH]
         vectors = embedder.embed_batch([texts[k] for k in batch], "passage")
         for key, vector in zip(batch, vectors):
             out[todo[key]] = vector
         if progress:
-            progress(min(start + BATCH, len(keys)), len(keys))
+            progress("Embedding", min(start + BATCH, len(keys)), len(keys))
     return out

@@ -91,31 +91,49 @@ class Ranker:
         n = len(self.snapshot.rows)
         if n <= self.weights.full_scan:
             return self._matrix @ vector if n else np.zeros(0, dtype=np.float32)
-        import faiss
-
-        pool = self.weights.pool
         allowed = int(mask.sum())
-        if allowed == 0:
-            return np.full(n, -1.0, dtype=np.float32)
-        if allowed < n // 2:
-            selector = faiss.IDSelectorBatch(self._row_ids[mask])
-        else:
-            selector = faiss.IDSelectorNot(faiss.IDSelectorBatch(self._row_ids[~mask]))
-        params = faiss.SearchParameters(sel=selector)
-        faiss.omp_set_num_threads(1)  # one question: threads cost more than they give
-        scores, ids = self.snapshot.vectors.search(vector[None, :].astype(np.float32), min(pool, allowed),
-                                                   params=params)
         dense = np.full(n, -1.0, dtype=np.float32)
-        position = self.snapshot.position
-        found = [(position[i], s) for i, s in zip(ids[0], scores[0]) if i >= 0]
-        for row, score in found:
+        if allowed == 0:
+            return dense
+        for row, score in self._nearest(vector[None, :].astype(np.float32), mask, min(self.weights.pool, allowed)):
             dense[row] = score
         keyword = np.where(mask, bm25, 0.0)
-        best = np.argpartition(-keyword, min(pool, n - 1))[:pool]
+        best = np.argpartition(-keyword, min(self.weights.pool, n - 1))[: self.weights.pool]
         for row in best:
             if keyword[row] > 0 and dense[row] == -1.0:
                 dense[row] = float(self.snapshot.vectors.reconstruct(int(self._row_ids[row])) @ vector)
         return dense
+
+    def _nearest(self, query: np.ndarray, mask: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """The k nearest allowed rows, as (row position, cosine)."""
+        import faiss
+
+        from .index import graph_of
+
+        faiss.omp_set_num_threads(1)  # one question: threads cost more than they give
+        n, allowed = len(mask), int(mask.sum())
+        graph = graph_of(self.snapshot.vectors)
+        if graph is not None and allowed < n // 2:
+            # A graph walk that may visit only a few allowed nodes loses recall: a narrow filter (one
+            # speaker) is searched exactly over the graph's own flat storage, whose ids are row positions.
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(mask).astype(np.int64)))
+            scores, positions = faiss.downcast_index(graph.storage).search(query, k, params=params)
+            return [(int(p), float(s)) for p, s in zip(positions[0], scores[0]) if p >= 0]
+        if allowed == n:
+            selector = None
+        elif allowed < n // 2:
+            selector = faiss.IDSelectorBatch(self._row_ids[mask])
+        else:
+            selector = faiss.IDSelectorNot(faiss.IDSelectorBatch(self._row_ids[~mask]))
+        if graph is not None:
+            from .index import HNSW_EF_SEARCH
+
+            params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, k))
+        else:
+            params = faiss.SearchParameters(sel=selector)
+        scores, ids = self.snapshot.vectors.search(query, k, params=params)
+        position = self.snapshot.position
+        return [(position[int(i)], float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
     def _mask_for(self, speakers: tuple[str, ...]) -> np.ndarray:
         return self.answer_mask & self._speakers_mask(speakers)

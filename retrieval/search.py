@@ -16,11 +16,11 @@ from .embedders import Embedder, load_embedder
 from .errors import BadQuestion, IndexCorrupt, IndexMismatch, IndexMissing, NoDocuments
 from .highlight import highlight
 from .index import IndexStore, Snapshot
+from .indexing import Progress
 from .query import Analysis, analyse
 from .ranking import Ranker
 from .settings import MAX_QUESTION_CHARS, Settings, resolve
 
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)

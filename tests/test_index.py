@@ -198,3 +198,29 @@ def test_unchanged_documents_keep_their_rows_when_another_changes(tmp_path, docs
     assert after == before
     speakers = {s.name for s in engine.snapshot().speakers if s.doc == SEED.name}
     assert len(speakers) >= 4
+
+
+def test_a_large_index_is_an_hnsw_graph_and_survives_the_round_trip(tmp_path, docs, embedder, monkeypatch):
+    """Above the threshold the stored index is a graph, read back memory-mapped, answering the same."""
+    from retrieval.index import graph_of
+
+    small = make_engine(tmp_path / "small", docs, embedder)
+    small.index(docs)
+    assert graph_of(small.snapshot().vectors) is None
+    monkeypatch.setenv("WHOSAID_HNSW_ABOVE", "10")
+    large = make_engine(tmp_path / "large", docs, embedder)
+    large.index(docs)
+    assert graph_of(IndexStore(tmp_path / "large").load().vectors) is not None
+    question = "王文军怎么看工会组织全覆盖？"
+    assert [p.id for p in large.ask(question).passages] == [p.id for p in small.ask(question).passages]
+
+
+def test_indexing_reports_progress_for_every_stage(tmp_path, docs, embedder):
+    seen: dict[str, list[tuple[int, int]]] = {}
+    engine = make_engine(tmp_path / "ix", docs, embedder)
+    engine.index(docs, progress=lambda stage, done, total: seen.setdefault(stage, []).append((done, total)))
+    assert set(seen) == {"Reading", "Embedding", "Segmenting"}
+    for stage, calls in seen.items():
+        dones = [done for done, _ in calls]
+        assert dones == sorted(dones) and calls[-1][0] == calls[-1][1] > 0, stage
+    assert seen["Embedding"][-1][1] == seen["Segmenting"][-1][1] == 30

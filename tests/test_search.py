@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from retrieval.aliases import AliasTable, org_forms
@@ -172,15 +173,22 @@ def test_eval_command_prints_every_figure(tmp_path):
     assert overall["recall@3"] >= 0.85 and overall["speaker@1"] >= 0.85
 
 
-def test_the_faiss_path_for_large_indexes_ranks_like_the_full_scan(engine):
-    """Above `full_scan` rows the dense side comes from FAISS with an id selector; same answers."""
+@pytest.mark.parametrize("graph", [False, True], ids=["exact", "hnsw"])
+def test_the_faiss_path_for_large_indexes_ranks_like_the_full_scan(engine, graph):
+    """Above `full_scan` rows the dense side comes from FAISS with an id selector, exact or through an
+    HNSW graph (a speaker filter then searches the graph's flat storage); same answers."""
     import dataclasses
 
+    from retrieval.index import graph_of, new_vector_index
     from retrieval.ranking import DEFAULT_WEIGHTS, Ranker
 
     snapshot = engine.snapshot()
     full = Ranker(snapshot, DEFAULT_WEIGHTS, embedder=engine.embedder)
-    faiss_path = Ranker(snapshot, dataclasses.replace(DEFAULT_WEIGHTS, full_scan=0, pool=60),
+    ids = np.array([r.id for r in snapshot.rows], dtype=np.int64)
+    vectors = new_vector_index(snapshot.manifest.dim, ids, snapshot.vector_matrix(), graph=graph)
+    assert (graph_of(vectors) is not None) == graph
+    large = dataclasses.replace(snapshot, vectors=vectors)
+    faiss_path = Ranker(large, dataclasses.replace(DEFAULT_WEIGHTS, full_scan=0, pool=60),
                         embedder=engine.embedder)
     cases = [("谁谈到了青年教师？", {}), ("说了什么？", {"speaker": "马晓燕"}),
              ("马晓燕说了什么？", {"exclude": [48, 49]}), ("How many riders joined the union?", {})]
