@@ -202,3 +202,12 @@ def test_the_faiss_path_for_large_indexes_ranks_like_the_full_scan(engine, graph
         assert [p.id for p in a.passages] == [p.id for p in b.passages]
         assert [p.score for p in a.passages] == pytest.approx([p.score for p in b.passages], abs=1e-3)
         assert a.answerable == b.answerable
+
+
+def test_a_batch_answers_each_question_as_asking_it_alone(engine):
+    questions = ["谁谈到了青年教师？", "马晓燕说了什么？", "How many riders joined the union?", "外卖骑手", "今天天气怎么样？"]
+    batch = engine.ask_batch(questions, k=4)
+    for question, answer in zip(questions, batch):
+        alone = engine.ask(question, k=4)
+        assert answer.query == alone.query and answer.answerable == alone.answerable
+        assert [(p.id, round(p.score, 5)) for p in answer.passages] == [(p.id, round(p.score, 5)) for p in alone.passages]
