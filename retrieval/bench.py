@@ -55,6 +55,15 @@ class BenchResult:
     cold_start_s: float = 0.0
     index_bytes: int = 0
     peak_rss_mb: float = 0.0
+    dense_kind: str = ""                  # what the index uses at this size: exact | hnsw
+    exact_search_ms: float = 0.0          # one question, one thread, over every vector of the index
+    hnsw_search_ms: float = 0.0
+    hnsw_recall10_real: float = 0.0       # HNSW vs exact, real passage and question embeddings
+    hnsw_recall10_index: float = 0.0      # the same over the whole index's vectors
+    real_vectors: int = 0
+    serve_anon_mb: float = 0.0            # a serving process: private memory with the index loaded
+    serve_file_mb: float = 0.0            # ... and mapped index files (page cache, shared)
+    bytes_per_paragraph: float = 0.0      # private memory per paragraph beyond the texts themselves
     notes: list[str] = field(default_factory=list)
 
 
@@ -172,8 +181,7 @@ def run(paragraphs: int = 1000, real: int = 2000, questions: int = 200, http: bo
         sample = texts[: min(len(texts), real)]
         log(f"bare model: embedding {len(sample)} paragraphs")
         start = time.perf_counter()
-        for i in range(0, len(sample), 32):
-            real_embedder.embed_batch(sample[i:i + 32], "passage")
+        real_vectors = [real_embedder.embed_batch(sample[i:i + 32], "passage") for i in range(0, len(sample), 32)]
         result.bare_model_pps = len(sample) / (time.perf_counter() - start)
 
         embedder = SampledEmbedder(real_embedder, real) if result.sampled_vectors else real_embedder
@@ -211,6 +219,9 @@ def run(paragraphs: int = 1000, real: int = 2000, questions: int = 200, http: bo
             times.append((time.perf_counter() - start) * 1000)
         result.query_p50_ms, result.query_p95_ms = percentiles(times)
 
+        query_vectors = real_embedder.embed_batch(asked, "query")
+        _dense_figures(result, engine.snapshot(), np.concatenate(real_vectors), query_vectors, log)
+
         if http:
             result.http_p50_ms, result.http_p95_ms = _http_latency(engine, asked[:60])
 
@@ -220,7 +231,106 @@ def run(paragraphs: int = 1000, real: int = 2000, questions: int = 200, http: bo
         result.cold_start_s = time.perf_counter() - start
         result.index_bytes = _du(index_dir)
         result.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        _memory_figures(result, index_dir, docs, asked[:20], model)
         return result
+
+
+def _recall10(exact, graph, queries: np.ndarray) -> float:
+    import faiss
+
+    from .index import HNSW_EF_SEARCH
+
+    _, truth = exact.search(queries, 10)
+    _, found = graph.search(queries, 10, params=faiss.SearchParametersHNSW(efSearch=HNSW_EF_SEARCH))
+    return float(np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth.tolist(), found.tolist())]))
+
+
+def _one_by_one_ms(index, queries: np.ndarray, params=None) -> float:
+    import faiss
+
+    faiss.omp_set_num_threads(1)
+    start = time.perf_counter()
+    for q in queries:
+        index.search(q[None, :], 200, params=params)
+    return (time.perf_counter() - start) * 1000 / len(queries)
+
+
+def _dense_figures(result: BenchResult, snapshot, real: np.ndarray, queries: np.ndarray, log) -> None:
+    """The graph against exact search: recall@10 on real embeddings, and one-question search time."""
+    import faiss
+
+    from .index import HNSW_EF_SEARCH, graph_of, new_vector_index
+
+    log("dense search: exact vs HNSW")
+    queries = np.ascontiguousarray(queries, dtype=np.float32)
+    result.dense_kind = "hnsw" if graph_of(snapshot.vectors) is not None else "exact"
+    result.real_vectors = len(real)
+    ids = np.arange(len(real), dtype=np.int64)
+    result.hnsw_recall10_real = _recall10(new_vector_index(real.shape[1], ids, real, graph=False),
+                                          new_vector_index(real.shape[1], ids, real, graph=True), queries)
+    everything = snapshot.vector_matrix()
+    ids = np.arange(len(everything), dtype=np.int64)
+    exact = new_vector_index(everything.shape[1], ids, everything, graph=False)
+    graph = new_vector_index(everything.shape[1], ids, everything, graph=True)
+    result.hnsw_recall10_index = _recall10(exact, graph, queries)
+    result.exact_search_ms = _one_by_one_ms(exact, queries)
+    result.hnsw_search_ms = _one_by_one_ms(graph, queries, faiss.SearchParametersHNSW(efSearch=HNSW_EF_SEARCH))
+
+
+_PROBE = """
+import json, sys
+from pathlib import Path
+from retrieval.bench import memory_probe
+print(json.dumps(memory_probe(Path(sys.argv[1]), sys.argv[2:])))
+"""
+
+
+def _status_mb(field_name: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field_name + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def memory_probe(index_dir: Path, questions: list[str]) -> dict:
+    """In a fresh process: private and mapped memory after loading the index and answering."""
+    import gc
+
+    from .search import Engine
+    from .settings import resolve
+
+    engine = Engine(resolve(index_dir, None, None))
+    for question in questions:
+        engine.ask(question)
+    gc.collect()
+    rows = engine.snapshot().rows
+    return {"anon_mb": _status_mb("RssAnon"), "file_mb": _status_mb("RssFile"), "paragraphs": len(rows),
+            "text_bytes": sum(sys.getsizeof(r.paragraph.text) for r in rows)}
+
+
+def _probe(index_dir: Path, docs: Path, questions: list[str], model) -> dict:
+    done = subprocess.run([sys.executable, "-c", _PROBE, str(index_dir), *questions], check=True,
+                          capture_output=True, text=True, env={**os.environ, "WHOSAID_DOCS": str(docs),
+                                                               **({"WHOSAID_MODEL": model} if model else {})})
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _memory_figures(result: BenchResult, index_dir: Path, docs: Path, questions: list[str], model) -> None:
+    """What the index adds to a serving process: the same probe on this index and on a one-document
+    index, so that the model, jieba's dictionary and the libraries cancel out."""
+    from .search import Engine
+    from .settings import resolve
+
+    small_docs, small_index = index_dir.parent / "one-doc", index_dir.parent / "one-doc-index"
+    small_docs.mkdir()
+    shutil.copy(min(docs.iterdir()), small_docs)
+    Engine(resolve(small_index, model, small_docs)).index(small_docs)
+    big, small = _probe(index_dir, docs, questions, model), _probe(small_index, small_docs, questions, model)
+    result.serve_anon_mb = big["anon_mb"] - small["anon_mb"]
+    result.serve_file_mb = big["file_mb"] - small["file_mb"]
+    extra_rows = max(1, big["paragraphs"] - small["paragraphs"])
+    extra_text = big["text_bytes"] - small["text_bytes"]
+    result.bytes_per_paragraph = (result.serve_anon_mb * 2**20 - extra_text) / extra_rows
 
 
 def _http_latency(engine, asked: list[str]) -> tuple[float, float]:
@@ -258,7 +368,13 @@ def table(result: BenchResult) -> str:
         ("query p50 / p95 (UI HTTP API)", f"{ms(result.http_p50_ms)} / {ms(result.http_p95_ms)}"),
         ("cold start, new process -> answer", f"{result.cold_start_s:.2f} s"),
         ("index size on disk", f"{result.index_bytes / 1e6:.1f} MB"),
-        ("peak memory (RSS)", f"{result.peak_rss_mb:.0f} MB"),
+        ("peak memory of the benchmark (RSS)", f"{result.peak_rss_mb:.0f} MB"),
+        ("serving process: index memory", f"{result.serve_anon_mb:.0f} MB private + {result.serve_file_mb:.0f} MB "
+         f"mapped files; {result.bytes_per_paragraph:.0f} bytes/paragraph beyond the text"),
+        ("dense index at this size", result.dense_kind),
+        ("one search, 1 thread: exact / HNSW", f"{result.exact_search_ms:.2f} ms / {result.hnsw_search_ms:.2f} ms"),
+        ("HNSW recall@10 vs exact", f"{result.hnsw_recall10_real:.3f} on {result.real_vectors} real embeddings, "
+         f"{result.hnsw_recall10_index:.3f} on the whole index"),
     ]
     width = max(len(k) for k, _ in rows)
     lines = [f"{k:<{width}}  {v}" for k, v in rows] + [f"note: {n}" for n in result.notes]

@@ -38,3 +38,8 @@ def test_bench_runs_end_to_end_on_a_tiny_corpus():
         assert result[key] > 0, key
     assert result["query_p95_ms"] >= result["query_p50_ms"]
     assert result["index_bytes"] > 0 and 0 < result["add_one_document_embedded"] <= 30
+    assert result["dense_kind"] == "exact" and result["real_vectors"] == 30
+    for key in ("hnsw_recall10_real", "hnsw_recall10_index"):
+        assert 0.0 < result[key] <= 1.0, key
+    assert result["exact_search_ms"] > 0 and result["hnsw_search_ms"] > 0
+    assert result["serve_anon_mb"] > 0 and result["bytes_per_paragraph"] != 0
