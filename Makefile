@@ -17,7 +17,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 $(VENV)/.installed-dev: $(VENV)/.installed
 	# torch first and exactly: anything looser lets pip pick a multi-GB CUDA build.
 	$(PIP) install -c constraints.txt torch==2.13.0
-	$(PIP) install -c constraints.txt -e '.[st,dev]'
+	$(PIP) install -c constraints.txt -e '.[st,milvus,dev]'
 	touch $@
 
 install: $(VENV)/.installed

@@ -238,7 +238,7 @@ def run(paragraphs: int = 1000, real: int = 2000, questions: int = 200, http: bo
 def _recall10(exact, graph, queries: np.ndarray) -> float:
     import faiss
 
-    from .index import HNSW_EF_SEARCH
+    from .vectors import HNSW_EF_SEARCH
 
     _, truth = exact.search(queries, 10)
     _, found = graph.search(queries, 10, params=faiss.SearchParametersHNSW(efSearch=HNSW_EF_SEARCH))
@@ -259,19 +259,19 @@ def _dense_figures(result: BenchResult, snapshot, real: np.ndarray, queries: np.
     """The graph against exact search: recall@10 on real embeddings, and one-question search time."""
     import faiss
 
-    from .index import HNSW_EF_SEARCH, graph_of, new_vector_index
+    from .vectors import HNSW_EF_SEARCH, FaissVectors
 
     log("dense search: exact vs HNSW")
     queries = np.ascontiguousarray(queries, dtype=np.float32)
-    result.dense_kind = "hnsw" if graph_of(snapshot.vectors) is not None else "exact"
+    result.dense_kind = "hnsw" if getattr(snapshot.vectors, "graph", None) is not None else "exact"
     result.real_vectors = len(real)
     ids = np.arange(len(real), dtype=np.int64)
-    result.hnsw_recall10_real = _recall10(new_vector_index(real.shape[1], ids, real, graph=False),
-                                          new_vector_index(real.shape[1], ids, real, graph=True), queries)
+    result.hnsw_recall10_real = _recall10(FaissVectors.build(real.shape[1], ids, real, graph=False).index,
+                                          FaissVectors.build(real.shape[1], ids, real, graph=True).index, queries)
     everything = snapshot.vector_matrix()
     ids = np.arange(len(everything), dtype=np.int64)
-    exact = new_vector_index(everything.shape[1], ids, everything, graph=False)
-    graph = new_vector_index(everything.shape[1], ids, everything, graph=True)
+    exact = FaissVectors.build(everything.shape[1], ids, everything, graph=False).index
+    graph = FaissVectors.build(everything.shape[1], ids, everything, graph=True).index
     result.hnsw_recall10_index = _recall10(exact, graph, queries)
     result.exact_search_ms = _one_by_one_ms(exact, queries)
     result.hnsw_search_ms = _one_by_one_ms(graph, queries, faiss.SearchParametersHNSW(efSearch=HNSW_EF_SEARCH))

@@ -27,22 +27,15 @@ import numpy as np
 from .documents import Paragraph, Speaker
 from .errors import IndexCorrupt, IndexLocked, IndexMismatch, IndexMissing
 from .keyword import KeywordIndex, TokenTable
+from .vectors import VECTORS_FILE, FaissVectors
 
 FORMAT_VERSION = 2
 _MANIFEST = "manifest.json"
-_VECTORS = "vectors.faiss"
 _PARAGRAPHS = "paragraphs.json"
 _SPEAKERS = "speakers.json"
 _BM25 = "bm25"
 _TOKENS = "tokens"
 _MMAP_ABOVE = 20_000  # rows; below this a plain read is as fast and simpler
-# Rows above which the dense index is an HNSW graph instead of an exact scan. Measured with `whosaid
-# bench` (README): one exact query costs ~1.2 ms at 2e4 rows and ~6 ms at 1e5, HNSW ~0.3 ms with
-# recall@10 >= 0.98; below this a graph saves under ~3 ms a question and costs seconds per update.
-HNSW_ABOVE = 50_000
-HNSW_M = 32                  # links per node: ~256 bytes a row on top of its 1,536-byte vector
-HNSW_EF_CONSTRUCTION = 64
-HNSW_EF_SEARCH = 128         # at least the number of candidates asked for, whichever is larger
 
 
 @dataclass(frozen=True)
@@ -91,7 +84,7 @@ class Snapshot:
     manifest: Manifest
     rows: list[Row]
     speakers: list[Speaker]
-    vectors: object            # faiss.IndexIDMap2
+    vectors: FaissVectors
     keyword: KeywordIndex
     generation: str = ""
     folder: Path | None = None
@@ -110,11 +103,8 @@ class Snapshot:
         return table if len(table) == len(self.rows) else None
 
     def vector_matrix(self) -> np.ndarray:
-        """All vectors in row order (rows and the FAISS index share insertion order)."""
-        n = self.vectors.ntotal
-        if n == 0:
-            return np.zeros((0, self.manifest.dim), dtype=np.float32)
-        return self.vectors.index.reconstruct_n(0, n)
+        """All vectors in row order."""
+        return self.vectors.matrix()
 
 
 def _fsync_write(path: Path, data: bytes) -> None:
@@ -253,34 +243,28 @@ class IndexStore:
             speakers = [Speaker(**s) for s in json.loads((folder / _SPEAKERS).read_text(encoding="utf-8"))]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexCorrupt(f"{folder}: paragraph metadata damaged ({exc}); rebuild with `whosaid index`") from None
-        # Mapped, the vectors load in milliseconds and stay in the page cache, shared by processes.
-        flags = faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY if manifest.count > _MMAP_ABOVE else 0
         try:
-            vectors = faiss.read_index(str(folder / _VECTORS), flags)
+            vectors = FaissVectors.load(folder / VECTORS_FILE, mmap=manifest.count > _MMAP_ABOVE)
             keyword = KeywordIndex.load(folder / _BM25, len(rows))
         except (RuntimeError, OSError, ValueError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise IndexCorrupt(f"{folder}: index file damaged ({first}); rebuild with `whosaid index`") from None
-        if not (vectors.ntotal == len(rows) == manifest.count) or vectors.d != manifest.dim:
+        if not (vectors.count() == len(rows) == manifest.count) or vectors.dim != manifest.dim:
             raise IndexCorrupt(
-                f"{folder}: {vectors.ntotal} vectors but {len(rows)} paragraphs; rebuild with `whosaid index`"
+                f"{folder}: {vectors.count()} vectors but {len(rows)} paragraphs; rebuild with `whosaid index`"
             )
         return Snapshot(manifest, rows, speakers, vectors, keyword, generation, folder)
 
-    def write(self, manifest: Manifest, rows: list[Row], speakers: list[Speaker], vectors, keyword: KeywordIndex,
-              tokens: TokenTable) -> str:
+    def write(self, manifest: Manifest, rows: list[Row], speakers: list[Speaker], vectors: FaissVectors,
+              keyword: KeywordIndex, tokens: TokenTable) -> str:
         """Write a new generation and make it live in one rename. Call under write_lock()."""
-        import faiss
-
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.folder / f"tmp-{uuid.uuid4().hex}"
         tmp.mkdir()
         # A fault-injection point: the kill test widens the write so that its kills land inside it.
         pause = float(os.environ.get("WHOSAID_FAULT_WRITE_PAUSE", "0"))
         try:
-            faiss.write_index(vectors, str(tmp / _VECTORS))
-            with open(tmp / _VECTORS, "rb+") as handle:
-                os.fsync(handle.fileno())
+            vectors.persist(tmp)
             time.sleep(pause)
             _write_json(tmp / _PARAGRAPHS, [_paragraph_json(r) for r in rows])
             time.sleep(pause)
@@ -312,35 +296,3 @@ class IndexStore:
                 shutil.rmtree(entry, ignore_errors=True)
             elif entry.name.startswith("CURRENT.") and entry.name.endswith(".tmp"):
                 entry.unlink(missing_ok=True)
-
-
-def hnsw_above() -> int:
-    return int(os.environ.get("WHOSAID_HNSW_ABOVE", HNSW_ABOVE))
-
-
-def new_vector_index(dim: int, ids: np.ndarray, vectors: np.ndarray, graph: bool | None = None):
-    """Inner-product search on L2-normalised vectors under our own stable ids: exact while the index
-    is small, an HNSW graph above hnsw_above() rows (or as `graph` says)."""
-    import faiss
-
-    if graph is None:
-        graph = len(ids) > hnsw_above()
-    if graph:
-        inner = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        inner.hnsw.efSearch = HNSW_EF_SEARCH
-    else:
-        inner = faiss.IndexFlatIP(dim)
-    index = faiss.IndexIDMap2(inner)
-    if len(ids):
-        faiss.omp_set_num_threads(os.cpu_count() or 1)  # building is a batch: every core
-        index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
-    return index
-
-
-def graph_of(index):
-    """The HNSW index inside our id map, or None for an exact one."""
-    import faiss
-
-    inner = faiss.downcast_index(index.index)
-    return inner if isinstance(inner, faiss.IndexHNSW) else None

@@ -16,7 +16,8 @@ from .aliases import AliasTable, speaker_aliases
 from .attribution import attribute
 from .embedders import Embedder
 from .errors import NoDocuments
-from .index import FORMAT_VERSION, DocEntry, IndexStore, Manifest, Row, Snapshot, new_vector_index
+from .index import FORMAT_VERSION, DocEntry, IndexStore, Manifest, Row, Snapshot
+from .vectors import FaissVectors
 from .ingest import Decoded, content_hash, read_folder, split_paragraphs
 from .keyword import KeywordIndex, Tokenizer, TokenTable
 
@@ -104,7 +105,7 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), documents=tuple(entries),
     )
     ids = np.array([r.id for r in rows], dtype=np.int64)
-    store.write(manifest, rows, speakers, new_vector_index(embedder.dim, ids, vectors), keyword, table)
+    store.write(manifest, rows, speakers, FaissVectors.build(embedder.dim, ids, vectors), keyword, table)
     AliasTable(speakers)  # fail here, not at the first question, if aliases cannot be built
     return IndexReport(len(docs), len(rows), embedded, **report_args)
 

@@ -13,6 +13,7 @@ from .index import Row, Snapshot
 from .indexing import tokenizer_for
 from .query import Analysis
 from .textnorm import fold
+from .vectors import Where
 
 # Never an answer: a header line only names its speaker, and a title only announces what the
 # paragraphs under it say (short titles also match short questions too well; see eval/tune.py).
@@ -85,55 +86,26 @@ class Ranker:
     def _row_ids(self) -> np.ndarray:
         return np.array([r.id for r in self.snapshot.rows], dtype=np.int64)
 
-    def _dense(self, vector: np.ndarray, mask: np.ndarray, bm25: np.ndarray) -> np.ndarray:
-        """Dense scores: every row on a small index; on a large one, FAISS's best within the mask
-        (filtered inside FAISS with an id selector) plus BM25's best, the rest -1."""
+    def _dense(self, vector: np.ndarray, where: Where, bm25: np.ndarray) -> np.ndarray:
+        """Dense scores: every row on a small local index; otherwise the backend's best within the
+        filter plus BM25's best, the rest -1."""
         n = len(self.snapshot.rows)
-        if n <= self.weights.full_scan:
+        vectors = self.snapshot.vectors
+        if vectors.local and n <= self.weights.full_scan:
             return self._matrix @ vector if n else np.zeros(0, dtype=np.float32)
-        allowed = int(mask.sum())
         dense = np.full(n, -1.0, dtype=np.float32)
-        if allowed == 0:
+        if where.allowed == 0:
             return dense
-        for row, score in self._nearest(vector[None, :].astype(np.float32), mask, min(self.weights.pool, allowed)):
-            dense[row] = score
-        keyword = np.where(mask, bm25, 0.0)
-        best = np.argpartition(-keyword, min(self.weights.pool, n - 1))[: self.weights.pool]
-        for row in best:
-            if keyword[row] > 0 and dense[row] == -1.0:
-                dense[row] = float(self.snapshot.vectors.reconstruct(int(self._row_ids[row])) @ vector)
-        return dense
-
-    def _nearest(self, query: np.ndarray, mask: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """The k nearest allowed rows, as (row position, cosine)."""
-        import faiss
-
-        from .index import graph_of
-
-        faiss.omp_set_num_threads(1)  # one question: threads cost more than they give
-        n, allowed = len(mask), int(mask.sum())
-        graph = graph_of(self.snapshot.vectors)
-        if graph is not None and allowed < n // 2:
-            # A graph walk that may visit only a few allowed nodes loses recall: a narrow filter (one
-            # speaker) is searched exactly over the graph's own flat storage, whose ids are row positions.
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(mask).astype(np.int64)))
-            scores, positions = faiss.downcast_index(graph.storage).search(query, k, params=params)
-            return [(int(p), float(s)) for p, s in zip(positions[0], scores[0]) if p >= 0]
-        if allowed == n:
-            selector = None
-        elif allowed < n // 2:
-            selector = faiss.IDSelectorBatch(self._row_ids[mask])
-        else:
-            selector = faiss.IDSelectorNot(faiss.IDSelectorBatch(self._row_ids[~mask]))
-        if graph is not None:
-            from .index import HNSW_EF_SEARCH
-
-            params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, k))
-        else:
-            params = faiss.SearchParameters(sel=selector)
-        scores, ids = self.snapshot.vectors.search(query, k, params=params)
         position = self.snapshot.position
-        return [(position[int(i)], float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        for pid, score in vectors.nearest(vector, min(self.weights.pool, where.allowed), where):
+            if pid in position:  # a backend may hold rows of a generation being written
+                dense[position[pid]] = score
+        keyword = np.where(where.mask, bm25, 0.0)
+        best = np.argpartition(-keyword, min(self.weights.pool, n - 1))[: self.weights.pool]
+        missing = [int(row) for row in best if keyword[row] > 0 and dense[row] == -1.0]
+        if missing:
+            dense[missing] = vectors.vectors_of(self._row_ids[missing]) @ vector
+        return dense
 
     def _mask_for(self, speakers: tuple[str, ...]) -> np.ndarray:
         return self.answer_mask & self._speakers_mask(speakers)
@@ -197,12 +169,13 @@ class Ranker:
         weights = [keyword.idf(t) or unknown for t in tokens]
         return sum(w for t, w in zip(tokens, weights) if t in present) / sum(weights)
 
-    def scores(self, tokens: list[str], vector: np.ndarray, mask: np.ndarray,
+    def scores(self, tokens: list[str], vector: np.ndarray, where: Where,
                boost: tuple[str, ...], who: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Fused, dense and BM25 scores of every row (rows outside the mask get -inf)."""
+        """Fused, dense and BM25 scores of every row (rows outside the filter get -inf)."""
         w = self.weights
+        mask = where.mask
         bm25 = self.snapshot.keyword.scores(tokens)
-        dense = self._dense(vector, mask, bm25)
+        dense = self._dense(vector, where, bm25)
         top_bm25 = float(bm25[mask].max()) if mask.any() else 0.0
         fused = dense + (w.bm25 * bm25 / top_bm25 if top_bm25 > 0 else 0.0)
         if boost:
@@ -216,21 +189,24 @@ class Ranker:
              exclude: set[int], exclude_speakers: set[str] = frozenset()) -> Ranked:
         w = self.weights
         mask = self.answer_mask.copy()
-        if exclude:
-            position = self.snapshot.position
-            mask[[position[i] for i in exclude if i in position]] = False
+        position = self.snapshot.position
+        not_ids = tuple(sorted(i for i in exclude if i in position))
+        if not_ids:
+            mask[[position[i] for i in not_ids]] = False
         if exclude_speakers:
             mask &= ~self._speakers_mask(exclude_speakers)
-        relaxed = False
+        relaxed, only = False, None
         if analysis.filter_speakers:
             filtered = mask & self._mask_for(analysis.filter_speakers)
             if filtered.any():
-                mask = filtered
+                mask, only = filtered, tuple(analysis.filter_speakers)
             else:
                 relaxed = True
+        where = Where(mask, speakers=only, not_speakers=tuple(sorted(exclude_speakers)), not_ids=not_ids,
+                      not_kinds=tuple(sorted(_NOT_ANSWERS)))
         words = self.tokenizer(question)
         tokens = words + self.glossary.translate(question) if analysis.english else words
-        fused, dense, bm25 = self.scores(tokens, vector, mask, analysis.boost_speakers, analysis.who)
+        fused, dense, bm25 = self.scores(tokens, vector, where, analysis.boost_speakers, analysis.who)
         if w.phrase and np.isfinite(fused).any():
             fused = self._phrase_bonus(question, fused)
         order = np.argsort(-fused, kind="stable")[:k]

@@ -38,7 +38,7 @@ def test_round_trip_keeps_every_paragraph_and_its_vector(tmp_path, docs, embedde
     engine = make_engine(tmp_path / "ix", docs, embedder)
     report = engine.index(docs)
     snapshot = IndexStore(tmp_path / "ix").load()
-    assert report.paragraphs == len(snapshot.rows) == snapshot.vectors.ntotal == 30
+    assert report.paragraphs == len(snapshot.rows) == snapshot.vectors.count() == 30
     texts = [r.paragraph.text for r in snapshot.rows]
     expected = embedder.embed_batch(texts, "passage")
     assert np.allclose(snapshot.vector_matrix(), expected, atol=1e-5)
@@ -121,7 +121,7 @@ def test_dense_scores_equal_a_brute_force_search(engine, embedder):
     """FAISS with our ids gives exactly what numpy gives over the same vectors."""
     snapshot = engine.snapshot()
     query = embedder.embed_batch(["青年教师面临的压力"], "query")[0]
-    scores, ids = snapshot.vectors.search(query[None, :], 5)
+    scores, ids = snapshot.vectors.index.search(query[None, :], 5)
     matrix = embedder.embed_batch([r.paragraph.text for r in snapshot.rows], "passage")
     brute = matrix @ query
     order = np.argsort(-brute)[:5]
@@ -202,15 +202,13 @@ def test_unchanged_documents_keep_their_rows_when_another_changes(tmp_path, docs
 
 def test_a_large_index_is_an_hnsw_graph_and_survives_the_round_trip(tmp_path, docs, embedder, monkeypatch):
     """Above the threshold the stored index is a graph, read back memory-mapped, answering the same."""
-    from retrieval.index import graph_of
-
     small = make_engine(tmp_path / "small", docs, embedder)
     small.index(docs)
-    assert graph_of(small.snapshot().vectors) is None
+    assert small.snapshot().vectors.graph is None
     monkeypatch.setenv("WHOSAID_HNSW_ABOVE", "10")
     large = make_engine(tmp_path / "large", docs, embedder)
     large.index(docs)
-    assert graph_of(IndexStore(tmp_path / "large").load().vectors) is not None
+    assert IndexStore(tmp_path / "large").load().vectors.graph is not None
     question = "王文军怎么看工会组织全覆盖？"
     assert [p.id for p in large.ask(question).passages] == [p.id for p in small.ask(question).passages]
 

@@ -165,7 +165,7 @@ def test_sigkill_at_random_moments_leaves_the_old_or_the_new_index(tmp_path):
         proc.wait()
         outcomes["killed while writing"] += any(p.name.startswith("tmp-") for p in index_dir.iterdir())
         snapshot = store.load(verify=True)
-        assert snapshot.vectors.ntotal == len(snapshot.rows) == snapshot.manifest.count
+        assert snapshot.vectors.count() == len(snapshot.rows) == snapshot.manifest.count
         outcomes["old" if snapshot.generation == before else "new"] += 1
         notes = [r.paragraph.text for r in snapshot.rows if r.paragraph.doc == "note.txt"]
         assert len(notes) == 1

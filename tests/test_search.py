@@ -179,14 +179,14 @@ def test_the_faiss_path_for_large_indexes_ranks_like_the_full_scan(engine, graph
     HNSW graph (a speaker filter then searches the graph's flat storage); same answers."""
     import dataclasses
 
-    from retrieval.index import graph_of, new_vector_index
+    from retrieval.vectors import FaissVectors
     from retrieval.ranking import DEFAULT_WEIGHTS, Ranker
 
     snapshot = engine.snapshot()
     full = Ranker(snapshot, DEFAULT_WEIGHTS, embedder=engine.embedder)
     ids = np.array([r.id for r in snapshot.rows], dtype=np.int64)
-    vectors = new_vector_index(snapshot.manifest.dim, ids, snapshot.vector_matrix(), graph=graph)
-    assert (graph_of(vectors) is not None) == graph
+    vectors = FaissVectors.build(snapshot.manifest.dim, ids, snapshot.vector_matrix(), graph=graph)
+    assert (vectors.graph is not None) == graph
     large = dataclasses.replace(snapshot, vectors=vectors)
     faiss_path = Ranker(large, dataclasses.replace(DEFAULT_WEIGHTS, full_scan=0, pool=60),
                         embedder=engine.embedder)

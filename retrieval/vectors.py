@@ -1,0 +1,189 @@
+"""Where the paragraph vectors live: the backend interface, and FAISS, the default backend.
+
+A backend stores one vector per paragraph id with a little payload (speaker, role, kind, document,
+paragraph number, text), finds the nearest vectors within a filter, and gives vectors back by id.
+Keyword search and the fusion of both signals stay in whosaid (ranking.py), so every backend ranks
+the same way. Milvus, the scale-out backend, is in milvus.py.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+# Rows above which the dense index is an HNSW graph instead of an exact scan. Measured with `whosaid
+# bench` (README): one exact query costs ~1.2 ms at 2e4 rows and ~6 ms at 1e5, HNSW ~0.3 ms with
+# recall@10 >= 0.98; below this a graph saves under ~3 ms a question and costs seconds per update.
+HNSW_ABOVE = 50_000
+HNSW_M = 32                  # links per node: ~256 bytes a row on top of its 1,536-byte vector
+HNSW_EF_CONSTRUCTION = 64
+HNSW_EF_SEARCH = 128         # at least the number of candidates asked for, whichever is larger
+VECTORS_FILE = "vectors.faiss"
+
+
+def hnsw_above() -> int:
+    return int(os.environ.get("WHOSAID_HNSW_ABOVE", HNSW_ABOVE))
+
+
+@dataclass(frozen=True)
+class Where:
+    """Which paragraphs a search may return, in two forms that say the same: a mask over the loaded
+    rows (for search in this process) and the conditions it was made from (for a database's filter)."""
+
+    mask: np.ndarray = field(compare=False, repr=False)
+    speakers: tuple[str, ...] | None = None     # only these speakers ("" = the narration)
+    not_speakers: tuple[str, ...] = ()
+    not_ids: tuple[int, ...] = ()
+    not_kinds: tuple[str, ...] = ()
+
+    @property
+    def allowed(self) -> int:
+        return int(self.mask.sum())
+
+
+class VectorBackend(Protocol):
+    name: str
+    dim: int
+    local: bool           # every vector is in this process's memory (or memory-mapped)
+
+    def count(self) -> int: ...
+
+    def nearest(self, vector: np.ndarray, k: int, where: Where) -> list[tuple[int, float]]:
+        """The k nearest allowed paragraphs as (id, cosine), best first."""
+
+    def vectors_of(self, ids: Sequence[int]) -> np.ndarray: ...
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray, payload: Sequence[dict]) -> None: ...
+
+    def delete(self, ids: Sequence[int]) -> None: ...
+
+    def persist(self, folder: Path) -> None:
+        """Make what was added durable; `folder` is the generation being written."""
+
+
+class FaissVectors:
+    """FAISS under our own stable ids: exact while small, an HNSW graph above hnsw_above() rows.
+
+    Rows are added in the order of the generation's paragraphs, so FAISS's own positions are row
+    positions. The payload is not stored: filters come as a row mask.
+    """
+
+    name = "faiss"
+    local = True
+
+    def __init__(self, index) -> None:
+        self.index = index
+        self.dim = index.d
+
+    @classmethod
+    def build(cls, dim: int, ids: np.ndarray, vectors: np.ndarray, graph: bool | None = None) -> FaissVectors:
+        import faiss
+
+        if graph is None:
+            graph = len(ids) > hnsw_above()
+        if graph:
+            inner = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            inner.hnsw.efSearch = HNSW_EF_SEARCH
+        else:
+            inner = faiss.IndexFlatIP(dim)
+        index = faiss.IndexIDMap2(inner)
+        backend = cls(index)
+        backend.add(np.asarray(ids, dtype=np.int64), vectors, ())
+        return backend
+
+    @classmethod
+    def load(cls, path: Path, mmap: bool) -> FaissVectors:
+        import faiss
+
+        # Mapped, the vectors load in milliseconds and stay in the page cache, shared by processes.
+        flags = faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY if mmap else 0
+        return cls(faiss.read_index(str(path), flags))
+
+    @property
+    def graph(self):
+        """The HNSW index inside the id map, or None for an exact one."""
+        import faiss
+
+        inner = faiss.downcast_index(self.index.index)
+        return inner if isinstance(inner, faiss.IndexHNSW) else None
+
+    def count(self) -> int:
+        return int(self.index.ntotal)
+
+    def ids(self) -> np.ndarray:
+        import faiss
+
+        return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+
+    def matrix(self) -> np.ndarray:
+        """All vectors in row order."""
+        n = self.count()
+        if n == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self.index.index.reconstruct_n(0, n)
+
+    def vectors_of(self, ids: Sequence[int]) -> np.ndarray:
+        if len(ids) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self.index.reconstruct(int(i)) for i in ids])
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray, payload: Sequence[dict]) -> None:
+        import faiss
+
+        if len(ids):
+            faiss.omp_set_num_threads(os.cpu_count() or 1)  # building is a batch: every core
+            self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+
+    def delete(self, ids: Sequence[int]) -> None:
+        self.index.remove_ids(np.asarray(ids, dtype=np.int64))
+
+    def persist(self, folder: Path) -> None:
+        import faiss
+
+        path = folder / VECTORS_FILE
+        faiss.write_index(self.index, str(path))
+        with open(path, "rb+") as handle:
+            os.fsync(handle.fileno())
+
+    def nearest(self, vector: np.ndarray, k: int, where: Where) -> list[tuple[int, float]]:
+        import faiss
+
+        faiss.omp_set_num_threads(1)  # one question: threads cost more than they give
+        query = np.ascontiguousarray(vector[None, :], dtype=np.float32)
+        mask = where.mask
+        n, allowed = len(mask), where.allowed
+        if allowed == 0:
+            return []
+        graph = self.graph
+        if graph is not None and allowed < n // 2:
+            # A graph walk that may visit only a few allowed nodes loses recall: a narrow filter (one
+            # speaker) is searched exactly over the graph's own flat storage, whose ids are positions.
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(mask).astype(np.int64)))
+            scores, positions = faiss.downcast_index(graph.storage).search(query, k, params=params)
+            ids = self._ids
+            return [(int(ids[p]), float(s)) for p, s in zip(positions[0], scores[0]) if p >= 0]
+        if allowed == n:
+            selector = None
+        elif allowed < n // 2:
+            selector = faiss.IDSelectorBatch(self._ids[mask])
+        else:
+            selector = faiss.IDSelectorNot(faiss.IDSelectorBatch(self._ids[~mask]))
+        if graph is not None:
+            params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, k))
+        else:
+            params = faiss.SearchParameters(sel=selector)
+        scores, ids = self.index.search(query, k, params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    @property
+    def _ids(self) -> np.ndarray:
+        cached = getattr(self, "_ids_cache", None)
+        if cached is None or len(cached) != self.count():
+            cached = self._ids_cache = self.ids()
+        return cached
