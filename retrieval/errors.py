@@ -33,3 +33,11 @@ class BadQuestion(WhosaidError):
 
 class ModelUnavailable(WhosaidError):
     """The requested embedding model cannot be loaded."""
+
+
+class BackendUnavailable(WhosaidError):
+    """The vector backend (Milvus) cannot be used: not installed, not reachable, or without our data."""
+
+
+class BadSetting(WhosaidError):
+    """A setting (flag or environment variable) has a value whosaid does not know."""

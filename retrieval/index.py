@@ -27,7 +27,7 @@ import numpy as np
 from .documents import Paragraph, Speaker
 from .errors import IndexCorrupt, IndexLocked, IndexMismatch, IndexMissing
 from .keyword import KeywordIndex, TokenTable
-from .vectors import VECTORS_FILE, FaissVectors
+from .vectors import VECTORS_FILE, FaissVectors, VectorBackend
 
 FORMAT_VERSION = 2
 _MANIFEST = "manifest.json"
@@ -58,6 +58,9 @@ class Manifest:
     built_at: str
     documents: tuple[DocEntry, ...]
     files: dict[str, list] = dataclasses.field(default_factory=dict)  # path -> [size, sha256]
+    backend: str = "faiss"              # where the vectors are: faiss (vectors.faiss here) | milvus
+    milvus_uri: str = ""                # milvus: the URI it was built on ("" = Milvus Lite in this folder)
+    collection: str = ""                # milvus: the collection
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -84,7 +87,7 @@ class Snapshot:
     manifest: Manifest
     rows: list[Row]
     speakers: list[Speaker]
-    vectors: FaissVectors
+    vectors: VectorBackend
     keyword: KeywordIndex
     generation: str = ""
     folder: Path | None = None
@@ -162,8 +165,14 @@ def _row_from_json(data: dict) -> Row:
 class IndexStore:
     """Reads and writes generations in one index folder."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, milvus_uri: str | None = None) -> None:
         self.folder = Path(folder)
+        self.milvus_uri = milvus_uri    # overrides the URI a Milvus index was built on
+
+    def milvus_target(self, manifest: Manifest | None = None) -> str:
+        from .milvus import default_uri
+
+        return self.milvus_uri or (manifest.milvus_uri if manifest else "") or default_uri(self.folder)
 
     def exists(self) -> bool:
         return (self.folder / "CURRENT").is_file()
@@ -244,18 +253,33 @@ class IndexStore:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexCorrupt(f"{folder}: paragraph metadata damaged ({exc}); rebuild with `whosaid index`") from None
         try:
-            vectors = FaissVectors.load(folder / VECTORS_FILE, mmap=manifest.count > _MMAP_ABOVE)
+            if manifest.backend == "milvus":
+                vectors = self._open_milvus(manifest, len(rows))
+            else:
+                vectors = FaissVectors.load(folder / VECTORS_FILE, mmap=manifest.count > _MMAP_ABOVE)
+                if vectors.count() != len(rows):
+                    raise IndexCorrupt(f"{folder}: {vectors.count()} vectors but {len(rows)} paragraphs; "
+                                       "rebuild with `whosaid index`")
             keyword = KeywordIndex.load(folder / _BM25, len(rows))
         except (RuntimeError, OSError, ValueError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise IndexCorrupt(f"{folder}: index file damaged ({first}); rebuild with `whosaid index`") from None
-        if not (vectors.count() == len(rows) == manifest.count) or vectors.dim != manifest.dim:
-            raise IndexCorrupt(
-                f"{folder}: {vectors.count()} vectors but {len(rows)} paragraphs; rebuild with `whosaid index`"
-            )
+        if len(rows) != manifest.count or vectors.dim != manifest.dim:
+            raise IndexCorrupt(f"{folder}: {len(rows)} paragraphs, the manifest says {manifest.count}; "
+                               "rebuild with `whosaid index`")
         return Snapshot(manifest, rows, speakers, vectors, keyword, generation, folder)
 
-    def write(self, manifest: Manifest, rows: list[Row], speakers: list[Speaker], vectors: FaissVectors,
+    def _open_milvus(self, manifest: Manifest, rows: int):
+        from .milvus import MilvusVectors
+
+        vectors = MilvusVectors.open(self.milvus_target(manifest), manifest.collection, manifest.dim)
+        held = vectors.count(below=manifest.next_id)
+        if held < rows:
+            raise IndexCorrupt(f"Milvus collection {manifest.collection} holds {held} of {rows} paragraphs; "
+                               "rebuild with `whosaid index --rebuild --backend milvus`")
+        return vectors
+
+    def write(self, manifest: Manifest, rows: list[Row], speakers: list[Speaker], vectors: VectorBackend,
               keyword: KeywordIndex, tokens: TokenTable) -> str:
         """Write a new generation and make it live in one rename. Call under write_lock()."""
         self.folder.mkdir(parents=True, exist_ok=True)

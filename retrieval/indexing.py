@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from collections.abc import Callable
@@ -61,7 +62,7 @@ def tokenizer_for(speakers: list[d.Speaker]) -> Tokenizer:
 
 
 def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapshot | None,
-                progress: Progress | None = None):
+                progress: Progress | None = None, backend: str = "faiss"):
     from .search import IndexReport
 
     folder = Path(folder)
@@ -90,10 +91,13 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
         for position, row in enumerate(previous.rows):
             cached.setdefault(row.vector_key, position)
     tokenizer = tokenizer_for(speakers)
+    live = {row.id for row in previous.rows} if previous else set()
+    # FAISS is rebuilt whole from every row's vector; Milvus is sent only the rows it lacks.
+    wanted = list(range(len(rows))) if backend == "faiss" else [i for i, r in enumerate(rows) if r.id not in live]
     # Segmenting is plain Python and embedding runs in C without the GIL: do both at once.
     with ThreadPoolExecutor(1) as pool:
         tokens = pool.submit(_tokens, rows, tokenizer, previous, cached, progress)
-        vectors = _vectors(rows, embedder, previous, cached, progress)
+        vectors = _vectors([rows[i] for i in wanted], embedder, previous, cached, progress)
         table = tokens.result()
     embedded = sum(1 for r in rows if r.vector_key not in cached)
     keyword = KeywordIndex.build(table)
@@ -102,12 +106,42 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
     manifest = Manifest(
         format_version=FORMAT_VERSION, model_id=embedder.model_id, dim=embedder.dim, count=len(rows),
         next_id=next_id, faiss_version=faiss.__version__, engine_version=__version__,
-        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), documents=tuple(entries),
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), documents=tuple(entries), backend=backend,
     )
-    ids = np.array([r.id for r in rows], dtype=np.int64)
-    store.write(manifest, rows, speakers, FaissVectors.build(embedder.dim, ids, vectors), keyword, table)
+    ids = np.array([rows[i].id for i in wanted], dtype=np.int64)
+    if backend == "faiss":
+        store.write(manifest, rows, speakers, FaissVectors.build(embedder.dim, ids, vectors), keyword, table)
+    else:
+        _write_milvus(store, manifest, previous, rows, speakers, keyword, table, ids, vectors, wanted, live)
     AliasTable(speakers)  # fail here, not at the first question, if aliases cannot be built
     return IndexReport(len(docs), len(rows), embedded, **report_args)
+
+
+def _write_milvus(store: IndexStore, manifest: Manifest, previous: Snapshot | None, rows: list[Row], speakers,
+                  keyword: KeywordIndex, table: TokenTable, ids: np.ndarray, vectors: np.ndarray,
+                  wanted: list[int], live: set[int]) -> None:
+    """New rows go in before the new generation goes live and old rows leave after, so that the live
+    generation always finds its own rows; ids past the live ones are cleared first (leftovers of an
+    update that was interrupted)."""
+    from .milvus import MilvusVectors, collection_name, payload
+
+    if previous is not None and previous.manifest.backend == "milvus":
+        milvus = previous.vectors
+        manifest = dataclasses.replace(manifest, milvus_uri=store.milvus_uri or previous.manifest.milvus_uri,
+                                       collection=previous.manifest.collection)
+        milvus.delete_from(previous.manifest.next_id)
+    else:
+        manifest = dataclasses.replace(manifest, milvus_uri=store.milvus_uri or "",
+                                       collection=collection_name(store.folder))
+        milvus = MilvusVectors.open(store.milvus_target(manifest), manifest.collection, manifest.dim,
+                                    create=True, drop=True)
+    milvus.add(ids, vectors, [payload(rows[i].paragraph) for i in wanted])
+    store.write(manifest, rows, speakers, milvus, keyword, table)
+    kept = {row.id for row in rows}
+    milvus.delete(sorted(live - kept))
+    if milvus.count(below=manifest.next_id) != len(rows):  # rows an interrupted update failed to remove
+        milvus.delete(sorted(set(milvus.ids_below(manifest.next_id)) - kept))
+    milvus.persist(store.folder)
 
 
 def _attributed(docs, model_id: str, previous: Snapshot | None, before: dict[str, str], same_engine: bool,
@@ -137,17 +171,24 @@ def _attributed(docs, model_id: str, previous: Snapshot | None, before: dict[str
         paragraphs, found = attribute(split_paragraphs(name, decoded.text), name)
         speakers += found
         entries.append(DocEntry(name, digest, decoded.encoding, len(paragraphs)))
-        reusable: dict[str, list[int]] = {}
+        # An id keeps its paragraph's text and attribution for life: a backend that stores the
+        # attribution with the vector (Milvus) is then never out of date for a live generation.
+        reusable: dict[tuple, list[int]] = {}
         for row in old_rows.get(name, []):
-            reusable.setdefault(row.vector_key, []).append(row.id)
+            reusable.setdefault(_identity(row.vector_key, row.paragraph), []).append(row.id)
         for paragraph in paragraphs:
             key = vector_key(model_id, embed_text(paragraph))
-            if reusable.get(key):
-                pid = reusable[key].pop(0)
+            identity = _identity(key, paragraph)
+            if reusable.get(identity):
+                pid = reusable[identity].pop(0)
             else:
                 pid, next_id = next_id, next_id + 1
             rows.append(Row(pid, paragraph, key))
     return rows, speakers, entries, next_id
+
+
+def _identity(key: str, paragraph: d.Paragraph) -> tuple:
+    return key, paragraph.speaker, paragraph.role, paragraph.kind, paragraph.number
 
 
 def _tokens(rows: list[Row], tokenizer: Tokenizer, previous: Snapshot | None, cached: dict[str, int],
@@ -172,16 +213,23 @@ def _tokens(rows: list[Row], tokenizer: Tokenizer, previous: Snapshot | None, ca
 
 def _vectors(rows: list[Row], embedder: Embedder, previous: Snapshot | None, cached: dict[str, int],
              progress: Progress | None) -> np.ndarray:
+    """Vectors of `rows`: the previous generation's when the text was embedded before, else embedded."""
     out = np.zeros((len(rows), embedder.dim), dtype=np.float32)
-    old = previous.vector_matrix() if previous and cached else None
     todo: dict[str, list[int]] = {}
     texts: dict[str, str] = {}
+    reuse = []
     for i, row in enumerate(rows):
-        if old is not None and row.vector_key in cached:
-            out[i] = old[cached[row.vector_key]]
+        if previous is not None and row.vector_key in cached:
+            reuse.append(i)
         else:
             todo.setdefault(row.vector_key, []).append(i)
             texts[row.vector_key] = embed_text(row.paragraph)
+    if reuse:
+        positions = [cached[rows[i].vector_key] for i in reuse]
+        if previous.vectors.local:
+            out[reuse] = previous.vector_matrix()[positions]
+        else:
+            out[reuse] = previous.vectors.vectors_of([previous.rows[p].id for p in positions])
     keys = list(todo)
     if progress:
         progress("Embedding", 0, len(keys))

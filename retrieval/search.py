@@ -50,7 +50,7 @@ class Engine:
 
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
         self.settings = settings or resolve()
-        self.store = IndexStore(self.settings.index_dir)
+        self.store = IndexStore(self.settings.index_dir, self.settings.milvus_uri)
         self._embedder = embedder
         self._lock = threading.RLock()
         self._snapshot: Snapshot | None = None
@@ -71,6 +71,12 @@ class Engine:
             return self._embedder
 
     def _check_model(self, snapshot: Snapshot) -> None:
+        wanted_backend = self.settings.backend
+        if wanted_backend and wanted_backend != snapshot.manifest.backend:
+            raise IndexMismatch(
+                f"the index in {self.settings.index_dir} keeps its vectors in {snapshot.manifest.backend}, not "
+                f"{wanted_backend}: rebuild it with `whosaid index --rebuild --backend {wanted_backend}`"
+            )
         built, wanted = snapshot.manifest.model_id, self.embedder.model_id
         if built != wanted:
             raise IndexMismatch(
@@ -94,12 +100,22 @@ class Engine:
                     notes.append(f"{exc}; rebuilding it from the documents")
                 if previous is not None:
                     self._check_model(previous)
-            report = build_index(folder, self.store, self.embedder, previous, progress)
+            backend = self.settings.backend or self._built_backend() or "faiss"
+            report = build_index(folder, self.store, self.embedder, previous, progress, backend)
         if notes:
             report = dataclasses.replace(report, notes=tuple(notes))
         with self._lock:
             self._snapshot, self._ranker = None, None
         return report
+
+    def _built_backend(self) -> str | None:
+        """The backend of the index on disk, if its manifest can be read (a rebuild keeps it)."""
+        if not self.store.exists():
+            return None
+        try:
+            return self.store.read_manifest().backend
+        except (IndexCorrupt, IndexMismatch):
+            return None
 
     def ensure_index(self, progress: Progress | None = None) -> IndexReport | None:
         """Build the index from the default folder when there is none yet."""

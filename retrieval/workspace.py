@@ -27,7 +27,7 @@ def gather(paths: list[Path], into: Path) -> int:
 
 
 @contextlib.contextmanager
-def scratch_engine(paths: list[Path], model: str | None = None, embedder=None) -> Iterator:
+def scratch_engine(paths: list[Path], model: str | None = None, embedder=None, backend: str | None = None) -> Iterator:
     from .search import Engine
     from .settings import resolve
 
@@ -35,6 +35,6 @@ def scratch_engine(paths: list[Path], model: str | None = None, embedder=None) -
         docs = Path(tmp) / "docs"
         docs.mkdir()
         gather([Path(p) for p in paths], docs)
-        engine = Engine(resolve(Path(tmp) / "index", model, docs), embedder=embedder)
+        engine = Engine(resolve(Path(tmp) / "index", model, docs, backend), embedder=embedder)
         engine.index(docs)
         yield engine
