@@ -2,7 +2,7 @@
 
 Layout of the index folder:
     CURRENT            the name of the live generation folder (replaced atomically)
-    gen-<n>/           manifest.json, paragraphs.json, speakers.json, vectors.faiss, bm25/, tokens/
+    gen-<n>/           manifest.json, rows/, speakers.json, vectors.faiss, bm25/, tokens/
     lock               held while a writer builds a new generation
 A writer builds a complete generation in a temporary folder, renames it, then swaps CURRENT;
 a crash at any moment leaves the old generation or the new one live, never a mix.
@@ -27,11 +27,12 @@ import numpy as np
 from .documents import Paragraph, Speaker
 from .errors import IndexCorrupt, IndexLocked, IndexMismatch, IndexMissing
 from .keyword import KeywordIndex, TokenTable
+from .rows import Row, RowTable
 from .vectors import VECTORS_FILE, FaissVectors, VectorBackend
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _MANIFEST = "manifest.json"
-_PARAGRAPHS = "paragraphs.json"
+_ROWS = "rows"
 _SPEAKERS = "speakers.json"
 _BM25 = "bm25"
 _TOKENS = "tokens"
@@ -71,21 +72,12 @@ class Manifest:
         return cls(**{**data, "documents": docs})
 
 
-@dataclass(frozen=True)
-class Row:
-    """One indexed paragraph: its stable id, its attribution, and the hash of what was embedded."""
-
-    id: int
-    paragraph: Paragraph
-    vector_key: str
-
-
 @dataclass
 class Snapshot:
     """A loaded generation: everything a search needs, read-only once built."""
 
     manifest: Manifest
-    rows: list[Row]
+    rows: RowTable
     speakers: list[Speaker]
     vectors: VectorBackend
     keyword: KeywordIndex
@@ -93,7 +85,7 @@ class Snapshot:
     folder: Path | None = None
 
     def __post_init__(self) -> None:
-        self.position = {row.id: i for i, row in enumerate(self.rows)}
+        self.position = self.rows.position
 
     def token_table(self) -> TokenTable | None:
         """The paragraphs' tokens, read only when an update wants them (None if unreadable)."""
@@ -142,24 +134,6 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _paragraph_json(row: Row) -> dict:
-    p = row.paragraph
-    return {
-        "id": row.id, "key": row.vector_key, "doc": p.doc, "number": p.number, "text": p.text,
-        "spans": [list(s) for s in p.spans], "kind": p.kind, "role": p.role, "speaker": p.speaker,
-        "speaker_title": p.speaker_title, "cited": p.cited,
-    }
-
-
-def _row_from_json(data: dict) -> Row:
-    paragraph = Paragraph(
-        doc=data["doc"], number=data["number"], text=data["text"],
-        spans=tuple(tuple(s) for s in data["spans"]), kind=data["kind"], role=data["role"],
-        speaker=data["speaker"], speaker_title=data["speaker_title"], cited=data["cited"],
-    )
-    return Row(data["id"], paragraph, data["key"])
 
 
 class IndexStore:
@@ -248,7 +222,7 @@ class IndexStore:
             )
         self.verify(manifest, folder, full=verify)
         try:
-            rows = [_row_from_json(r) for r in json.loads((folder / _PARAGRAPHS).read_text(encoding="utf-8"))]
+            rows = RowTable.load(folder / _ROWS)
             speakers = [Speaker(**s) for s in json.loads((folder / _SPEAKERS).read_text(encoding="utf-8"))]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexCorrupt(f"{folder}: paragraph metadata damaged ({exc}); rebuild with `whosaid index`") from None
@@ -260,7 +234,7 @@ class IndexStore:
                 if vectors.count() != len(rows):
                     raise IndexCorrupt(f"{folder}: {vectors.count()} vectors but {len(rows)} paragraphs; "
                                        "rebuild with `whosaid index`")
-            keyword = KeywordIndex.load(folder / _BM25, len(rows))
+            keyword = KeywordIndex.load(folder / _BM25, len(rows), mmap=manifest.count > _MMAP_ABOVE)
         except (RuntimeError, OSError, ValueError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise IndexCorrupt(f"{folder}: index file damaged ({first}); rebuild with `whosaid index`") from None
@@ -279,7 +253,7 @@ class IndexStore:
                                "rebuild with `whosaid index --rebuild --backend milvus`")
         return vectors
 
-    def write(self, manifest: Manifest, rows: list[Row], speakers: list[Speaker], vectors: VectorBackend,
+    def write(self, manifest: Manifest, rows: RowTable, speakers: list[Speaker], vectors: VectorBackend,
               keyword: KeywordIndex, tokens: TokenTable) -> str:
         """Write a new generation and make it live in one rename. Call under write_lock()."""
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -290,7 +264,7 @@ class IndexStore:
         try:
             vectors.persist(tmp)
             time.sleep(pause)
-            _write_json(tmp / _PARAGRAPHS, [_paragraph_json(r) for r in rows])
+            rows.save(tmp / _ROWS)
             time.sleep(pause)
             _write_json(tmp / _SPEAKERS, [dataclasses.asdict(s) for s in speakers])
             keyword.save(tmp / _BM25)

@@ -17,7 +17,8 @@ from .aliases import AliasTable, speaker_aliases
 from .attribution import attribute
 from .embedders import Embedder
 from .errors import NoDocuments
-from .index import FORMAT_VERSION, DocEntry, IndexStore, Manifest, Row, Snapshot
+from .index import FORMAT_VERSION, DocEntry, IndexStore, Manifest, Snapshot
+from .rows import Row, RowTable
 from .vectors import FaissVectors
 from .ingest import Decoded, content_hash, read_folder, split_paragraphs
 from .keyword import KeywordIndex, Tokenizer, TokenTable
@@ -88,10 +89,10 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
                                                    progress)
     cached = {}
     if previous:
-        for position, row in enumerate(previous.rows):
-            cached.setdefault(row.vector_key, position)
+        for position in range(len(previous.rows)):
+            cached.setdefault(previous.rows.vector_key(position), position)
     tokenizer = tokenizer_for(speakers)
-    live = {row.id for row in previous.rows} if previous else set()
+    live = set(previous.rows.ids.tolist()) if previous else set()
     # FAISS is rebuilt whole from every row's vector; Milvus is sent only the rows it lacks.
     wanted = list(range(len(rows))) if backend == "faiss" else [i for i, r in enumerate(rows) if r.id not in live]
     # Segmenting is plain Python and embedding runs in C without the GIL: do both at once.
@@ -110,7 +111,8 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
     )
     ids = np.array([rows[i].id for i in wanted], dtype=np.int64)
     if backend == "faiss":
-        store.write(manifest, rows, speakers, FaissVectors.build(embedder.dim, ids, vectors), keyword, table)
+        store.write(manifest, RowTable.from_rows(rows), speakers, FaissVectors.build(embedder.dim, ids, vectors),
+                    keyword, table)
     else:
         _write_milvus(store, manifest, previous, rows, speakers, keyword, table, ids, vectors, wanted, live)
     AliasTable(speakers)  # fail here, not at the first question, if aliases cannot be built
@@ -136,7 +138,7 @@ def _write_milvus(store: IndexStore, manifest: Manifest, previous: Snapshot | No
         milvus = MilvusVectors.open(store.milvus_target(manifest), manifest.collection, manifest.dim,
                                     create=True, drop=True)
     milvus.add(ids, vectors, [payload(rows[i].paragraph) for i in wanted])
-    store.write(manifest, rows, speakers, milvus, keyword, table)
+    store.write(manifest, RowTable.from_rows(rows), speakers, milvus, keyword, table)
     kept = {row.id for row in rows}
     milvus.delete(sorted(live - kept))
     if milvus.count(below=manifest.next_id) != len(rows):  # rows an interrupted update failed to remove
@@ -229,7 +231,7 @@ def _vectors(rows: list[Row], embedder: Embedder, previous: Snapshot | None, cac
         if previous.vectors.local:
             out[reuse] = previous.vector_matrix()[positions]
         else:
-            out[reuse] = previous.vectors.vectors_of([previous.rows[p].id for p in positions])
+            out[reuse] = previous.vectors.vectors_of(previous.rows.ids[positions])
     keys = list(todo)
     if progress:
         progress("Embedding", 0, len(keys))

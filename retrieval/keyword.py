@@ -171,8 +171,8 @@ class KeywordIndex:
         self._retriever.save(str(folder), show_progress=False)
 
     @classmethod
-    def load(cls, folder: Path, size: int) -> KeywordIndex:
+    def load(cls, folder: Path, size: int, mmap: bool = False) -> KeywordIndex:
         import bm25s
 
-        retriever = bm25s.BM25.load(str(folder), mmap=False, load_corpus=False)
+        retriever = bm25s.BM25.load(str(folder), mmap=mmap, load_corpus=False)
         return cls(retriever, size)

@@ -9,7 +9,8 @@ import numpy as np
 
 from . import documents as d
 from .aliases import AliasTable
-from .index import Row, Snapshot
+from .index import Snapshot
+from .rows import Row
 from .indexing import tokenizer_for
 from .query import Analysis
 from .textnorm import fold
@@ -69,22 +70,18 @@ class Ranker:
         self.text_tokens = lru_cache(maxsize=16384)(lambda text: frozenset(self.tokenizer(text)))
         self.reporters = {s.name for s in snapshot.speakers if s.reporter}
         rows = snapshot.rows
-        self.answer_mask = np.array([r.paragraph.kind not in _NOT_ANSWERS for r in rows], dtype=bool)
-        # Speakers as small integers: masks over 1e5 rows stay cheap at every question.
-        self._speaker_codes: dict[str, int] = {}
-        self.speaker_of = np.array(
-            [self._speaker_codes.setdefault(r.paragraph.speaker or "", len(self._speaker_codes)) for r in rows],
-            dtype=np.int32,
-        )
-        self.narration = np.array([r.paragraph.role not in d.SPEECH_ROLES for r in rows], dtype=bool)
+        self.answer_mask = ~np.isin(rows.columns["kind"], rows.codes(_NOT_ANSWERS))
+        # Speakers as the row table's small integers: masks over 1e5 rows stay cheap at every question.
+        self.speaker_of = rows.columns["speaker"]
+        self.narration = ~np.isin(rows.columns["role"], rows.codes(d.SPEECH_ROLES))
 
     @cached_property
     def _matrix(self) -> np.ndarray:
         return self.snapshot.vector_matrix()
 
-    @cached_property
+    @property
     def _row_ids(self) -> np.ndarray:
-        return np.array([r.id for r in self.snapshot.rows], dtype=np.int64)
+        return self.snapshot.rows.ids
 
     def _dense(self, vector: np.ndarray, where: Where, bm25: np.ndarray) -> np.ndarray:
         """Dense scores: every row on a small local index; otherwise the backend's best within the
@@ -111,8 +108,7 @@ class Ranker:
         return self.answer_mask & self._speakers_mask(speakers)
 
     def _speakers_mask(self, speakers) -> np.ndarray:
-        codes = [self._speaker_codes[s] for s in speakers if s in self._speaker_codes]
-        return np.isin(self.speaker_of, codes)
+        return np.isin(self.speaker_of, self.snapshot.rows.codes(s or None for s in speakers))
 
     @cached_property
     def _profiles(self) -> tuple[list[str], np.ndarray]:
@@ -153,7 +149,7 @@ class Ranker:
         for i in top:
             if not np.isfinite(fused[i]):
                 continue
-            text = fold(self.snapshot.rows[i].paragraph.text)
+            text = fold(self.snapshot.rows.text(i))
             match = SequenceMatcher(None, query, text, autojunk=False).find_longest_match(0, len(query), 0, len(text))
             if match.size >= w.phrase_min:
                 fused[i] += w.phrase * match.size / len(query)
@@ -165,7 +161,7 @@ class Ranker:
             return 0.0
         keyword = self.snapshot.keyword
         unknown = float(np.log(1 + (keyword.size + 0.5) / 0.5))
-        present = self.text_tokens(self.snapshot.rows[row].paragraph.text)
+        present = self.text_tokens(self.snapshot.rows.text(row))
         weights = [keyword.idf(t) or unknown for t in tokens]
         return sum(w for t, w in zip(tokens, weights) if t in present) / sum(weights)
 

@@ -207,19 +207,22 @@ class Engine:
 
     # -- browsing --------------------------------------------------------------------------------
     def speakers(self) -> list[SpeakerInfo]:
-        snapshot = self.snapshot()
-        counts: dict[tuple[str, str | None], int] = {}
-        for row in snapshot.rows:
-            p = row.paragraph
-            if p.kind == d.BODY:
-                counts[(p.doc, p.speaker)] = counts.get((p.doc, p.speaker), 0) + 1
-        return [SpeakerInfo(s, counts.get((s.doc, s.name), 0)) for s in snapshot.speakers if not s.reporter]
+        rows = self.snapshot().rows
+        columns = rows.columns
+        body = columns["kind"] == rows.code(d.BODY)
+        pairs, counts = np.unique(np.stack([columns["doc"][body], columns["speaker"][body]], axis=1), axis=0,
+                                  return_counts=True)
+        count = {(int(doc), int(speaker)): int(n) for (doc, speaker), n in zip(pairs.reshape(-1, 2), counts)}
+        return [SpeakerInfo(s, count.get((rows.code(s.doc), rows.code(s.name)), 0))
+                for s in self.snapshot().speakers if not s.reporter]
 
     def document(self, name: str) -> list[Paragraph]:
-        rows = [r.paragraph for r in self.snapshot().rows if r.paragraph.doc == name]
-        if not rows:
+        rows = self.snapshot().rows
+        code = rows.code(name)
+        found = [] if code is None else [rows[i].paragraph for i in np.flatnonzero(rows.columns["doc"] == code)]
+        if not found:
             raise NoDocuments(f"no document called {name!r} in the index")
-        return sorted(rows, key=lambda p: p.number)
+        return sorted(found, key=lambda p: p.number)
 
     def resolve_speaker(self, text: str) -> tuple[str, ...]:
         """The speakers a name in any form refers to (empty when none)."""

@@ -7,6 +7,8 @@ import shutil
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from retrieval.errors import IndexCorrupt, IndexMismatch
 from retrieval.index import IndexStore
@@ -109,10 +111,21 @@ def test_an_index_built_with_another_model_is_refused_with_the_way_out(tmp_path,
     assert report.paragraphs == 30 and IndexStore(tmp_path / "ix").read_manifest().model_id == "st:some/other-model"
 
 
-def test_a_damaged_metadata_file_is_reported_not_a_traceback(tmp_path, docs, embedder):
+@pytest.mark.parametrize("damage", ["garbled strings", "truncated column", "column of another length"])
+def test_a_damaged_metadata_file_is_reported_not_a_traceback(tmp_path, docs, embedder, damage):
     make_engine(tmp_path / "ix", docs, embedder).index(docs)
     store = IndexStore(tmp_path / "ix")
-    (tmp_path / "ix" / store.current_generation() / "paragraphs.json").write_text("[{\"id\": 1", encoding="utf-8")
+    rows = tmp_path / "ix" / store.current_generation() / "rows"
+    if damage == "garbled strings":  # same size: only parsing can tell
+        size = (rows / "strings.json").stat().st_size
+        (rows / "strings.json").write_bytes(b"[{" + b"x" * (size - 2))
+    elif damage == "truncated column":
+        (rows / "ids.npy").write_bytes((rows / "ids.npy").read_bytes()[:-8])
+    else:
+        np.save(rows / "number.npy", np.zeros(3, dtype=np.int32))
+        manifest = store.read_manifest()
+        files = {**manifest.files, "rows/number.npy": [(rows / "number.npy").stat().st_size, "x"]}
+        (rows.parent / "manifest.json").write_text(json.dumps({**manifest.to_json(), "files": files}))
     with pytest.raises(IndexCorrupt, match="rebuild with `whosaid index`"):
         store.load()
 
@@ -222,3 +235,26 @@ def test_indexing_reports_progress_for_every_stage(tmp_path, docs, embedder):
         dones = [done for done, _ in calls]
         assert dones == sorted(dones) and calls[-1][0] == calls[-1][1] > 0, stage
     assert seen["Embedding"][-1][1] == seen["Segmenting"][-1][1] == 30
+
+
+_texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
+_names = st.none() | st.text(min_size=1, max_size=6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_texts, _names, _names, st.sampled_from(["body", "heading"]),
+                          st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6)), min_size=1, max_size=3)),
+                max_size=12))
+def test_the_row_table_gives_back_every_row_as_it_was_stored(tmp_path_factory, items):
+    from retrieval.documents import Paragraph
+    from retrieval.rows import Row, RowTable
+
+    rows = [Row(id=1000 - i, vector_key=f"{i:032x}",
+                paragraph=Paragraph(doc=f"d{i % 3}.txt", number=i, text=text, spans=tuple(spans), kind=kind,
+                                    role="quote", speaker=speaker, speaker_title=title))
+            for i, (text, speaker, title, kind, spans) in enumerate(items)]
+    folder = tmp_path_factory.mktemp("rows")
+    RowTable.from_rows(rows).save(folder)
+    table = RowTable.load(folder)
+    assert list(table) == rows
+    assert all(table.position[r.id] == i for i, r in enumerate(rows)) and 5000 not in table.position

@@ -1,0 +1,176 @@
+"""The indexed paragraphs of a generation, stored by column.
+
+A Python object per paragraph costs about a kilobyte; at 1e5 paragraphs that is most of the memory a
+loaded index takes and a second of start-up. Columns of small integers cost tens of bytes a paragraph,
+and the texts stay in one memory-mapped UTF-8 file. A Row is made only for a paragraph that is asked
+for (a hit, a source view).
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .documents import Paragraph
+
+_TEXT = "text.utf8"
+_STRINGS = "strings.json"
+_COLUMNS = ("ids", "number", "doc", "kind", "role", "speaker", "speaker_title", "cited", "keys",
+            "text_offsets", "span_offsets", "spans")
+_NONE = -1
+
+
+@dataclass(frozen=True)
+class Row:
+    """One indexed paragraph: its stable id, its attribution, and the hash of what was embedded."""
+
+    id: int
+    paragraph: Paragraph
+    vector_key: str
+
+
+class Positions:
+    """id -> row position, as a dict would answer, from two sorted arrays instead of 1e5 dict entries."""
+
+    def __init__(self, ids: np.ndarray) -> None:
+        self._order = np.argsort(ids, kind="stable")
+        self._sorted = ids[self._order]
+
+    def get(self, pid, default=None):
+        i = int(np.searchsorted(self._sorted, pid))
+        if i < len(self._sorted) and self._sorted[i] == pid:
+            return int(self._order[i])
+        return default
+
+    def __getitem__(self, pid) -> int:
+        found = self.get(pid)
+        if found is None:
+            raise KeyError(pid)
+        return found
+
+    def __contains__(self, pid) -> bool:
+        return self.get(pid) is not None
+
+
+class RowTable(Sequence):
+    """The rows of a generation in order; row i is the i-th vector of a local backend."""
+
+    def __init__(self, columns: dict[str, np.ndarray], strings: list[str], text) -> None:
+        self.columns = columns
+        self.strings = strings
+        self._text = text                      # bytes, or a read-only mmap of the text file
+        self._code = {s: i for i, s in enumerate(strings)}
+        self.ids = columns["ids"]
+        self.position = Positions(self.ids)
+
+    # -- building and storing --------------------------------------------------------------------
+    @classmethod
+    def from_rows(cls, rows: Sequence[Row]) -> RowTable:
+        strings: dict[str, int] = {}
+
+        def code(value: str | None) -> int:
+            return _NONE if value is None else strings.setdefault(value, len(strings))
+
+        texts = [r.paragraph.text.encode("utf-8") for r in rows]
+        text_offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum([len(t) for t in texts], out=text_offsets[1:])
+        span_offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum([len(r.paragraph.spans) for r in rows], out=span_offsets[1:])
+        spans = np.array([x for r in rows for span in r.paragraph.spans for x in span], dtype=np.int64)
+        p = [r.paragraph for r in rows]
+        columns = {
+            "ids": np.array([r.id for r in rows], dtype=np.int64),
+            "number": np.array([x.number for x in p], dtype=np.int32),
+            "doc": np.array([code(x.doc) for x in p], dtype=np.int32),
+            "kind": np.array([code(x.kind) for x in p], dtype=np.int32),
+            "role": np.array([code(x.role) for x in p], dtype=np.int32),
+            "speaker": np.array([code(x.speaker) for x in p], dtype=np.int32),
+            "speaker_title": np.array([code(x.speaker_title) for x in p], dtype=np.int32),
+            "cited": np.array([code(x.cited) for x in p], dtype=np.int32),
+            "keys": np.frombuffer(b"".join(bytes.fromhex(r.vector_key) for r in rows), dtype=np.uint8).reshape(-1, 16),
+            "text_offsets": text_offsets,
+            "span_offsets": span_offsets,
+            "spans": spans,
+        }
+        return cls(columns, list(strings), b"".join(texts))
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in _COLUMNS:
+            np.save(folder / f"{name}.npy", self.columns[name], allow_pickle=False)
+        (folder / _STRINGS).write_text(json.dumps(self.strings, ensure_ascii=False), encoding="utf-8")
+        (folder / _TEXT).write_bytes(bytes(self._text))
+
+    @classmethod
+    def load(cls, folder: Path) -> RowTable:
+        columns = {name: np.load(folder / f"{name}.npy", allow_pickle=False) for name in _COLUMNS}
+        strings = json.loads((folder / _STRINGS).read_text(encoding="utf-8"))
+        with open(folder / _TEXT, "rb") as handle:
+            size = handle.seek(0, 2)
+            text = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        table = cls(columns, strings, text)
+        table._check()
+        return table
+
+    def _check(self) -> None:
+        n = len(self.ids)
+        if any(len(self.columns[c]) != n for c in ("number", "doc", "kind", "role", "speaker", "speaker_title",
+                                                      "cited", "keys")):
+            raise ValueError("columns of different lengths")
+        if len(self.columns["text_offsets"]) != n + 1 or self.columns["text_offsets"][-1] != len(self._text):
+            raise ValueError("text offsets do not match the text file")
+        if len(self.columns["span_offsets"]) != n + 1 or self.columns["span_offsets"][-1] * 2 != len(self.columns["spans"]):
+            raise ValueError("span offsets do not match the spans")
+        top = max((int(self.columns[c].max(initial=_NONE)) for c in ("doc", "kind", "role", "speaker",
+                                                                      "speaker_title", "cited")), default=_NONE)
+        if top >= len(self.strings):
+            raise ValueError("a string code past the string table")
+
+    # -- reading ---------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = int(i)
+        if i < 0:
+            i += len(self)
+        c = self.columns
+        start, end = int(c["span_offsets"][i]), int(c["span_offsets"][i + 1])
+        flat = c["spans"][2 * start:2 * end].tolist()
+        paragraph = Paragraph(
+            doc=self.string(c["doc"][i]), number=int(c["number"][i]), text=self.text(i),
+            spans=tuple((flat[j], flat[j + 1]) for j in range(0, len(flat), 2)),
+            kind=self.string(c["kind"][i]), role=self.string(c["role"][i]), speaker=self.string(c["speaker"][i]),
+            speaker_title=self.string(c["speaker_title"][i]), cited=self.string(c["cited"][i]),
+        )
+        return Row(int(self.ids[i]), paragraph, self.vector_key(i))
+
+    def __iter__(self) -> Iterator[Row]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def text(self, i: int) -> str:
+        offsets = self.columns["text_offsets"]
+        # A damaged byte shows as U+FFFD rather than failing the answer it is part of.
+        return bytes(self._text[int(offsets[i]):int(offsets[i + 1])]).decode("utf-8", "replace")
+
+    def string(self, code) -> str | None:
+        code = int(code)
+        return None if code == _NONE else self.strings[code]
+
+    def code(self, value: str | None) -> int | None:
+        """The column code of a string (None when no row holds it)."""
+        return _NONE if value is None else self._code.get(value)
+
+    def codes(self, values) -> list[int]:
+        return [c for c in (self.code(v) for v in values) if c is not None]
+
+    def vector_key(self, i: int) -> str:
+        return self.columns["keys"][i].tobytes().hex()
