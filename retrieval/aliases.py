@@ -121,14 +121,24 @@ def speaker_aliases(speaker: Speaker) -> list[Alias]:
 class AliasTable:
     """All aliases of all speakers, matched longest-first with Aho-Corasick."""
 
-    def __init__(self, speakers: list[Speaker]) -> None:
+    def __init__(self, speakers: list[Speaker], aliases: list[list[Alias]] | None = None) -> None:
+        """`aliases`: speaker_aliases() of each speaker, in order, when already known (stored with the index)."""
+        if aliases is None:
+            aliases = [speaker_aliases(s) for s in speakers]
         self.speakers = [s for s in speakers if not s.reporter]
         table: dict[str, tuple[set[str], str]] = {}
-        for speaker in self.speakers:
-            for alias in speaker_aliases(speaker):
+        for speaker, forms in zip(speakers, aliases):
+            if speaker.reporter:
+                continue
+            for alias in forms:
                 names, kind = table.setdefault(alias.text, (set(), alias.kind))
                 names.add(speaker.name)
         self._table = {text: (tuple(sorted(names)), kind) for text, (names, kind) in table.items()}
+
+    @property
+    def words(self) -> list[str]:
+        """Every alias text (folded), for the keyword tokenizer's dictionary."""
+        return list(self._table)
 
     @cached_property
     def _automaton(self):

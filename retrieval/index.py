@@ -2,7 +2,7 @@
 
 Layout of the index folder:
     CURRENT            the name of the live generation folder (replaced atomically)
-    gen-<n>/           manifest.json, rows/, speakers.json, vectors.faiss, bm25/, tokens/
+    gen-<n>/           manifest.json, rows/, speakers.json, aliases.json, vectors.faiss, bm25/, tokens/
     lock               held while a writer builds a new generation
 A writer builds a complete generation in a temporary folder, renames it, then swaps CURRENT;
 a crash at any moment leaves the old generation or the new one live, never a mix.
@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .documents import Paragraph, Speaker
+from .aliases import Alias
+from .documents import Speaker
 from .errors import IndexCorrupt, IndexLocked, IndexMismatch, IndexMissing
 from .keyword import KeywordIndex, TokenTable
 from .rows import Row, RowTable
@@ -34,6 +35,7 @@ FORMAT_VERSION = 3
 _MANIFEST = "manifest.json"
 _ROWS = "rows"
 _SPEAKERS = "speakers.json"
+_ALIASES = "aliases.json"          # each speaker's aliases, in speakers.json's order
 _BM25 = "bm25"
 _TOKENS = "tokens"
 _MMAP_ABOVE = 20_000  # rows; below this a plain read is as fast and simpler
@@ -86,6 +88,18 @@ class Snapshot:
 
     def __post_init__(self) -> None:
         self.position = self.rows.position
+
+    def alias_lists(self) -> list[list[Alias]] | None:
+        """Each speaker's aliases as stored (None if unreadable: they are then computed again)."""
+        if self.folder is None:
+            return None
+        try:
+            stored = json.loads((self.folder / _ALIASES).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(stored, list) or len(stored) != len(self.speakers):
+            return None
+        return [[Alias(text, speaker.name, kind) for text, kind in forms] for speaker, forms in zip(self.speakers, stored)]
 
     def token_table(self) -> TokenTable | None:
         """The paragraphs' tokens, read only when an update wants them (None if unreadable)."""
@@ -253,7 +267,8 @@ class IndexStore:
                                "rebuild with `whosaid index --rebuild --backend milvus`")
         return vectors
 
-    def write(self, manifest: Manifest, rows: RowTable, speakers: list[Speaker], vectors: VectorBackend,
+    def write(self, manifest: Manifest, rows: RowTable, speakers: list[Speaker], aliases: list[list[Alias]],
+              vectors: VectorBackend,
               keyword: KeywordIndex, tokens: TokenTable) -> str:
         """Write a new generation and make it live in one rename. Call under write_lock()."""
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -267,6 +282,7 @@ class IndexStore:
             rows.save(tmp / _ROWS)
             time.sleep(pause)
             _write_json(tmp / _SPEAKERS, [dataclasses.asdict(s) for s in speakers])
+            _write_json(tmp / _ALIASES, [[[a.text, a.kind] for a in forms] for forms in aliases])
             keyword.save(tmp / _BM25)
             tokens.save(tmp / _TOKENS)
             time.sleep(pause)

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import __version__
 from . import documents as d
-from .aliases import AliasTable, speaker_aliases
+from .aliases import Alias, AliasTable, speaker_aliases
 from .attribution import attribute
 from .embedders import Embedder
 from .errors import NoDocuments
@@ -56,10 +56,16 @@ def _read(folder: Path) -> tuple[list[tuple[str, Decoded, str]], list[d.Skipped]
     return docs, skipped
 
 
-def tokenizer_for(speakers: list[d.Speaker]) -> Tokenizer:
+def tokenizer_for(aliases: AliasTable) -> Tokenizer:
     """jieba with every speaker alias in its dictionary, so names and titles stay one token."""
-    words = [alias.text for s in speakers if not s.reporter for alias in speaker_aliases(s)]
-    return Tokenizer(words)
+    return Tokenizer(aliases.words)
+
+
+def alias_lists(speakers: list[d.Speaker], previous: Snapshot | None) -> list[list[Alias]]:
+    """Each speaker's aliases; a speaker the previous generation had keeps the ones stored with it."""
+    stored = previous.alias_lists() if previous else None
+    known = dict(zip(previous.speakers, stored)) if stored else {}
+    return [known[s] if s in known else speaker_aliases(s) for s in speakers]
 
 
 def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapshot | None,
@@ -91,7 +97,9 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
     if previous:
         for position in range(len(previous.rows)):
             cached.setdefault(previous.rows.vector_key(position), position)
-    tokenizer = tokenizer_for(speakers)
+    aliases = alias_lists(speakers, previous)
+    alias_table = AliasTable(speakers, aliases)  # fails here, not at the first question, if it cannot be built
+    tokenizer = tokenizer_for(alias_table)
     live = set(previous.rows.ids.tolist()) if previous else set()
     # FAISS is rebuilt whole from every row's vector; Milvus is sent only the rows it lacks.
     wanted = list(range(len(rows))) if backend == "faiss" else [i for i, r in enumerate(rows) if r.id not in live]
@@ -111,15 +119,14 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
     )
     ids = np.array([rows[i].id for i in wanted], dtype=np.int64)
     if backend == "faiss":
-        store.write(manifest, RowTable.from_rows(rows), speakers, FaissVectors.build(embedder.dim, ids, vectors),
-                    keyword, table)
+        store.write(manifest, RowTable.from_rows(rows), speakers, aliases,
+                    FaissVectors.build(embedder.dim, ids, vectors), keyword, table)
     else:
-        _write_milvus(store, manifest, previous, rows, speakers, keyword, table, ids, vectors, wanted, live)
-    AliasTable(speakers)  # fail here, not at the first question, if aliases cannot be built
+        _write_milvus(store, manifest, previous, rows, speakers, aliases, keyword, table, ids, vectors, wanted, live)
     return IndexReport(len(docs), len(rows), embedded, **report_args)
 
 
-def _write_milvus(store: IndexStore, manifest: Manifest, previous: Snapshot | None, rows: list[Row], speakers,
+def _write_milvus(store: IndexStore, manifest: Manifest, previous: Snapshot | None, rows: list[Row], speakers, aliases,
                   keyword: KeywordIndex, table: TokenTable, ids: np.ndarray, vectors: np.ndarray,
                   wanted: list[int], live: set[int]) -> None:
     """New rows go in before the new generation goes live and old rows leave after, so that the live
@@ -138,7 +145,7 @@ def _write_milvus(store: IndexStore, manifest: Manifest, previous: Snapshot | No
         milvus = MilvusVectors.open(store.milvus_target(manifest), manifest.collection, manifest.dim,
                                     create=True, drop=True)
     milvus.add(ids, vectors, [payload(rows[i].paragraph) for i in wanted])
-    store.write(manifest, RowTable.from_rows(rows), speakers, milvus, keyword, table)
+    store.write(manifest, RowTable.from_rows(rows), speakers, aliases, milvus, keyword, table)
     kept = {row.id for row in rows}
     milvus.delete(sorted(live - kept))
     if milvus.count(below=manifest.next_id) != len(rows):  # rows an interrupted update failed to remove

@@ -64,8 +64,8 @@ class Ranker:
         self.snapshot = snapshot
         self.weights = weights
         self.embedder = embedder
-        self.aliases = AliasTable(snapshot.speakers)
-        self.tokenizer = tokenizer_for(snapshot.speakers)
+        self.aliases = AliasTable(snapshot.speakers, snapshot.alias_lists())
+        self.tokenizer = tokenizer_for(self.aliases)
         # Passages come back again and again; segmenting their sentences once is enough.
         self.text_tokens = lru_cache(maxsize=16384)(lambda text: frozenset(self.tokenizer(text)))
         self.reporters = {s.name for s in snapshot.speakers if s.reporter}
