@@ -69,10 +69,16 @@ def clean(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+# Printable ASCII, CJK punctuation, ideographs, full-width forms: never odd, and nearly all of a
+# Chinese text, so only the rest is looked up one character at a time.
+_PLAIN = re.compile(r"[\u0020-\u007e\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\n\t]+")
+
+
 def looks_binary(text: str) -> bool:
     if not text:
         return False
-    odd = sum(1 for ch in text[:4096] if unicodedata.category(ch) in ("Cc", "Co", "Cn") and ch not in "\n\t")
+    rest = _PLAIN.sub("", text[:4096])
+    odd = sum(1 for ch in rest if unicodedata.category(ch) in ("Cc", "Co", "Cn"))
     return odd / min(len(text), 4096) > 0.02
 
 
