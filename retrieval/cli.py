@@ -256,7 +256,7 @@ def bench(
     questions: Annotated[int, typer.Option("--questions", min=5)] = 200,
     http: Annotated[bool, typer.Option("--http/--no-http", help="Also time the running UI's HTTP API")] = True,
     as_json: Annotated[bool, typer.Option("--json")] = False,
-    model: ModelOpt = None,
+    model: ModelOpt = None, backend: BackendOpt = None,
 ) -> None:
     """Benchmark indexing, queries (in-process and over HTTP), cold start, size and memory."""
     from .bench import as_json as bench_json
@@ -264,7 +264,8 @@ def bench(
 
     try:
         result = run(paragraphs, real=real, questions=questions, http=http, model=model,
-                     log=lambda m: typer.echo(f"whosaid bench: {m}", err=True))
+                     log=lambda m: typer.echo(f"whosaid bench: {m}", err=True),
+                     backend=backend.value if backend else "faiss")
     except WhosaidError as exc:
         _fail(exc)
     typer.echo(bench_json(result) if as_json else table(result))

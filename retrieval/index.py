@@ -38,7 +38,6 @@ _SPEAKERS = "speakers.json"
 _ALIASES = "aliases.json"          # each speaker's aliases, in speakers.json's order
 _BM25 = "bm25"
 _TOKENS = "tokens"
-_MMAP_ABOVE = 20_000  # rows; below this a plain read is as fast and simpler
 
 
 @dataclass(frozen=True)
@@ -244,11 +243,12 @@ class IndexStore:
             if manifest.backend == "milvus":
                 vectors = self._open_milvus(manifest, len(rows))
             else:
-                vectors = FaissVectors.load(folder / VECTORS_FILE, mmap=manifest.count > _MMAP_ABOVE)
+                # Mapped files cost no private memory and load in milliseconds (an empty one cannot be).
+                vectors = FaissVectors.load(folder / VECTORS_FILE, mmap=manifest.count > 0)
                 if vectors.count() != len(rows):
                     raise IndexCorrupt(f"{folder}: {vectors.count()} vectors but {len(rows)} paragraphs; "
                                        "rebuild with `whosaid index`")
-            keyword = KeywordIndex.load(folder / _BM25, len(rows), mmap=manifest.count > _MMAP_ABOVE)
+            keyword = KeywordIndex.load(folder / _BM25, len(rows), mmap=manifest.count > 0)
         except (RuntimeError, OSError, ValueError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise IndexCorrupt(f"{folder}: index file damaged ({first}); rebuild with `whosaid index`") from None

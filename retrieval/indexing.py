@@ -144,13 +144,17 @@ def _write_milvus(store: IndexStore, manifest: Manifest, previous: Snapshot | No
                                        collection=collection_name(store.folder))
         milvus = MilvusVectors.open(store.milvus_target(manifest), manifest.collection, manifest.dim,
                                     create=True, drop=True)
-    milvus.add(ids, vectors, [payload(rows[i].paragraph) for i in wanted])
-    store.write(manifest, RowTable.from_rows(rows), speakers, aliases, milvus, keyword, table)
-    kept = {row.id for row in rows}
-    milvus.delete(sorted(live - kept))
-    if milvus.count(below=manifest.next_id) != len(rows):  # rows an interrupted update failed to remove
-        milvus.delete(sorted(set(milvus.ids_below(manifest.next_id)) - kept))
-    milvus.persist(store.folder)
+    try:
+        milvus.add(ids, vectors, [payload(rows[i].paragraph) for i in wanted])
+        store.write(manifest, RowTable.from_rows(rows), speakers, aliases, milvus, keyword, table)
+        kept = {row.id for row in rows}
+        milvus.delete(sorted(live - kept))
+        if milvus.count(below=manifest.next_id) != len(rows):  # rows an interrupted update failed to remove
+            milvus.delete(sorted(set(milvus.ids_below(manifest.next_id)) - kept))
+        milvus.persist(store.folder)
+    finally:
+        if previous is None or milvus is not previous.vectors:
+            milvus.close()
 
 
 def _attributed(docs, model_id: str, previous: Snapshot | None, before: dict[str, str], same_engine: bool,

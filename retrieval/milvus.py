@@ -77,7 +77,9 @@ def _reason(exc: Exception) -> str:
 def _client(uri: str):
     import logging
 
-    logging.getLogger("pymilvus").setLevel(logging.ERROR)  # its warnings are for its developers
+    # Their warnings and tracebacks are for their developers; ours is the one line below.
+    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
+    logging.getLogger("milvus_lite").setLevel(logging.CRITICAL)
     try:
         from pymilvus import MilvusClient
     except ImportError as exc:
@@ -86,9 +88,10 @@ def _client(uri: str):
         return MilvusClient(uri)
     except Exception as exc:  # noqa: BLE001 - connection failures come in many types; all mean the same here
         text = _reason(exc)
-        if "lock" in text.lower():
-            raise IndexLocked(f"Milvus Lite file {uri} is open in another process (a running `whosaid serve`?); "
-                              "stop it first, or use a Milvus server with --milvus-uri") from None
+        if "://" not in uri and ("lock" in text.lower() or "open local milvus failed" in text.lower()):
+            raise IndexLocked(f"Milvus Lite file {uri} cannot be opened: Milvus Lite lets one process use it at a "
+                              "time (is a `whosaid serve` running?); stop that process, or put the index on a "
+                              "Milvus server with --milvus-uri") from None
         raise BackendUnavailable(f"cannot reach Milvus at {uri}: {text}") from None
 
 
@@ -203,6 +206,11 @@ class MilvusVectors:
         return None  # Milvus chooses its own search structure
 
     def close(self) -> None:
+        """Let go of the collection; a Milvus Lite file is then free for another process."""
         self.client.close()
+        if "://" not in self.uri:
+            from milvus_lite.server_manager import server_manager_instance
+
+            server_manager_instance.release_server(self.uri)
 
 

@@ -77,7 +77,7 @@ class Ranker:
 
     @cached_property
     def _matrix(self) -> np.ndarray:
-        return self.snapshot.vector_matrix()
+        return self.snapshot.vectors.view()  # no copy: the vectors stay in the mapped file
 
     @property
     def _row_ids(self) -> np.ndarray:

@@ -101,12 +101,22 @@ class Engine:
                 if previous is not None:
                     self._check_model(previous)
             backend = self.settings.backend or self._built_backend() or "faiss"
-            report = build_index(folder, self.store, self.embedder, previous, progress, backend)
+            try:
+                report = build_index(folder, self.store, self.embedder, previous, progress, backend)
+            finally:
+                if previous is not None:
+                    previous.vectors.close()
         if notes:
             report = dataclasses.replace(report, notes=tuple(notes))
-        with self._lock:
-            self._snapshot, self._ranker = None, None
+        self.close()  # the next question loads the new generation
         return report
+
+    def close(self) -> None:
+        """Release the loaded index (a Milvus connection, a Milvus Lite file)."""
+        with self._lock:
+            if self._snapshot is not None:
+                self._snapshot.vectors.close()
+            self._snapshot, self._ranker = None, None
 
     def _built_backend(self) -> str | None:
         """The backend of the index on disk, if its manifest can be read (a rebuild keeps it)."""

@@ -65,6 +65,8 @@ class VectorBackend(Protocol):
     def persist(self, folder: Path) -> None:
         """Make what was added durable; `folder` is the generation being written."""
 
+    def close(self) -> None: ...
+
 
 class FaissVectors:
     """FAISS under our own stable ids: exact while small, an HNSW graph above hnsw_above() rows.
@@ -121,8 +123,19 @@ class FaissVectors:
 
         return faiss.vector_to_array(self.index.id_map).astype(np.int64)
 
+    def view(self) -> np.ndarray:
+        """All vectors in row order, without a copy: a view of FAISS's own (memory-mapped) storage."""
+        import faiss
+
+        graph = self.graph
+        flat = faiss.downcast_index(graph.storage) if graph is not None else faiss.downcast_index(self.index.index)
+        n = flat.ntotal
+        if n == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return faiss.rev_swig_ptr(flat.get_xb(), n * self.dim).reshape(n, self.dim)
+
     def matrix(self) -> np.ndarray:
-        """All vectors in row order."""
+        """All vectors in row order (a copy)."""
         n = self.count()
         if n == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -150,6 +163,9 @@ class FaissVectors:
         faiss.write_index(self.index, str(path))
         with open(path, "rb+") as handle:
             os.fsync(handle.fileno())
+
+    def close(self) -> None:
+        pass  # memory and maps go with the object
 
     def nearest(self, vector: np.ndarray, k: int, where: Where) -> list[tuple[int, float]]:
         import faiss

@@ -37,4 +37,7 @@ def scratch_engine(paths: list[Path], model: str | None = None, embedder=None, b
         gather([Path(p) for p in paths], docs)
         engine = Engine(resolve(Path(tmp) / "index", model, docs, backend), embedder=embedder)
         engine.index(docs)
-        yield engine
+        try:
+            yield engine
+        finally:
+            engine.close()

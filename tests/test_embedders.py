@@ -36,6 +36,22 @@ def test_sentence_transformers_backend_on_the_shipped_model(minilm_path):
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     q = embed_one(st, "What did the union chairman say?")
     assert vectors[0] @ q > vectors[1] @ q
+    import torch
+
+    # device auto: CUDA when torch sees a GPU, else the CPU (this machine has none).
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert st._model.device.type == expected
+
+
+def test_the_device_follows_what_torch_sees(monkeypatch):
+    import torch
+
+    from retrieval.embedders import _auto_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert _auto_device() == "cuda"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert _auto_device() == "cpu"
 
 
 @pytest.mark.slow

@@ -127,3 +127,27 @@ def test_the_expression_says_every_condition(tmp_path):
     assert expression(where) == ('kind not in ["heading"] and speaker in ["甲"] and speaker not in ["乙"] '
                                  "and id not in [4, 7]")
     assert expression(Where(np.ones(3, dtype=bool))) == ""
+
+
+def test_a_milvus_lite_file_held_by_another_process_is_one_clear_line(tmp_path, docs, embedder):
+    import subprocess
+    import sys
+
+    from retrieval.errors import IndexLocked
+
+    engine = _milvus_engine(tmp_path / "ix", docs, embedder)
+    engine.index(docs)
+    engine.close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from retrieval.search import Engine; from retrieval.settings import resolve; "
+         f"e = Engine(resolve({str(tmp_path / 'ix')!r}, None, None)); e.ask('工会'); print('held', flush=True); "
+         "sys.stdin.read()"],
+        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(IndexLocked, match="one process use it at a time") as caught:
+            make_engine(tmp_path / "ix", docs, embedder).ask("工会")
+        assert "\n" not in str(caught.value)
+    finally:
+        holder.communicate("", timeout=60)
+    assert make_engine(tmp_path / "ix", docs, embedder).ask("工会").passages   # free again
