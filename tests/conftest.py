@@ -40,6 +40,15 @@ def corpus(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture
+def docs(tmp_path) -> Path:
+    """A writable folder holding the seed, for tests that change what is indexed."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(SEED, folder / SEED.name)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def seed_only(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("seed-only")

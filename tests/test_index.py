@@ -28,14 +28,6 @@ class CountingEmbedder:
         return self.inner.embed_batch(texts, kind)
 
 
-@pytest.fixture
-def docs(tmp_path):
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    shutil.copy(SEED, folder / SEED.name)
-    return folder
-
-
 def test_round_trip_keeps_every_paragraph_and_its_vector(tmp_path, docs, embedder):
     engine = make_engine(tmp_path / "ix", docs, embedder)
     report = engine.index(docs)

@@ -23,14 +23,6 @@ def _milvus_engine(index_dir: Path, docs: Path, embedder):
     return Engine(resolve(index_dir, None, docs, backend="milvus"), embedder=embedder)
 
 
-@pytest.fixture
-def docs(tmp_path):
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    shutil.copy(SEED, folder / SEED.name)
-    return folder
-
-
 @pytest.mark.slow
 def test_the_whole_eval_set_scores_the_same_on_milvus_and_faiss(embedder):
     from retrieval.evaluation import load_questions, score
