@@ -13,10 +13,7 @@ import dataclasses
 import itertools
 from pathlib import Path
 
-import numpy as np
-
 from retrieval.evaluation import format_table, load_questions, score
-from retrieval.query import analyse
 from retrieval.ranking import DEFAULT_WEIGHTS, Ranker
 from retrieval.workspace import scratch_engine
 

@@ -28,7 +28,7 @@ from .aliases import Alias
 from .documents import Speaker
 from .errors import IndexCorrupt, IndexLocked, IndexMismatch, IndexMissing
 from .keyword import KeywordIndex, TokenTable
-from .rows import Row, RowTable
+from .rows import RowTable
 from .vectors import VECTORS_FILE, FaissVectors, VectorBackend
 
 FORMAT_VERSION = 3

@@ -18,10 +18,10 @@ from .attribution import attribute
 from .embedders import Embedder
 from .errors import NoDocuments
 from .index import FORMAT_VERSION, DocEntry, IndexStore, Manifest, Snapshot
-from .rows import Row, RowTable
-from .vectors import FaissVectors
 from .ingest import Decoded, content_hash, read_folder, split_paragraphs
 from .keyword import KeywordIndex, Tokenizer, TokenTable
+from .rows import Row, RowTable
+from .vectors import FaissVectors
 
 BATCH = 32
 # progress(stage, done, total): "Reading" documents, "Embedding" and "Segmenting" paragraphs (the last two

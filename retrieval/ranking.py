@@ -10,9 +10,9 @@ import numpy as np
 from . import documents as d
 from .aliases import AliasTable
 from .index import Snapshot
-from .rows import Row
 from .indexing import tokenizer_for
 from .query import Analysis
+from .rows import Row
 from .textnorm import fold
 from .vectors import Where
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import documents as d
-from .aliases import AliasTable
 from .documents import Answer, Paragraph, Passage, Speaker, SpeakerScore
 from .embedders import Embedder, load_embedder
 from .errors import BadQuestion, IndexCorrupt, IndexMismatch, IndexMissing, NoDocuments
@@ -22,7 +21,6 @@ from .indexing import Progress
 from .query import Analysis, analyse
 from .ranking import Ranker
 from .settings import MAX_QUESTION_CHARS, Settings, resolve
-
 
 
 @dataclass(frozen=True)

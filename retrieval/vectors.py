@@ -81,6 +81,7 @@ class FaissVectors:
     def __init__(self, index) -> None:
         self.index = index
         self.dim = index.d
+        self._ids: np.ndarray | None = None     # our ids in FAISS's order, read once
 
     @classmethod
     def build(cls, dim: int, ids: np.ndarray, vectors: np.ndarray, graph: bool | None = None) -> FaissVectors:
@@ -152,9 +153,11 @@ class FaissVectors:
         if len(ids):
             faiss.omp_set_num_threads(os.cpu_count() or 1)  # building is a batch: every core
             self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+            self._ids = None
 
     def delete(self, ids: Sequence[int]) -> None:
         self.index.remove_ids(np.asarray(ids, dtype=np.int64))
+        self._ids = None
 
     def persist(self, folder: Path) -> None:
         import faiss
@@ -182,14 +185,14 @@ class FaissVectors:
             # speaker) is searched exactly over the graph's own flat storage, whose ids are positions.
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(mask).astype(np.int64)))
             scores, positions = faiss.downcast_index(graph.storage).search(query, k, params=params)
-            ids = self._ids
+            ids = self._id_order()
             return [(int(ids[p]), float(s)) for p, s in zip(positions[0], scores[0]) if p >= 0]
         if allowed == n:
             selector = None
         elif allowed < n // 2:
-            selector = faiss.IDSelectorBatch(self._ids[mask])
+            selector = faiss.IDSelectorBatch(self._id_order()[mask])
         else:
-            selector = faiss.IDSelectorNot(faiss.IDSelectorBatch(self._ids[~mask]))
+            selector = faiss.IDSelectorNot(faiss.IDSelectorBatch(self._id_order()[~mask]))
         if graph is not None:
             params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, k))
         else:
@@ -197,9 +200,7 @@ class FaissVectors:
         scores, ids = self.index.search(query, k, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
-    @property
-    def _ids(self) -> np.ndarray:
-        cached = getattr(self, "_ids_cache", None)
-        if cached is None or len(cached) != self.count():
-            cached = self._ids_cache = self.ids()
-        return cached
+    def _id_order(self) -> np.ndarray:
+        if self._ids is None:
+            self._ids = self.ids()
+        return self._ids

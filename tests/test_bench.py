@@ -9,9 +9,9 @@ import sys
 import numpy as np
 import pytest
 
+from retrieval.attribution import attribute
 from retrieval.bench import generate_corpus
 from retrieval.ingest import read_text, split_paragraphs
-from retrieval.attribution import attribute
 
 from .conftest import ROOT
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval import documents as d
-from retrieval.ingest import decode, DecodeError, read_folder, split_paragraphs
+from retrieval.ingest import DecodeError, decode, read_folder, split_paragraphs
 
 TEXT = "周大明说：“今年工会要为职工办十件实事。”\n\n𠮷字也要认得。\n"
 

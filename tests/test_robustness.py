@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from retrieval.errors import BadQuestion, IndexCorrupt
+from retrieval.errors import BadQuestion
 from retrieval.index import IndexStore
 from retrieval.ingest import DecodeError, decode, split_paragraphs
 

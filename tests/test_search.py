@@ -179,8 +179,8 @@ def test_the_faiss_path_for_large_indexes_ranks_like_the_full_scan(engine, graph
     HNSW graph (a speaker filter then searches the graph's flat storage); same answers."""
     import dataclasses
 
-    from retrieval.vectors import FaissVectors
     from retrieval.ranking import DEFAULT_WEIGHTS, Ranker
+    from retrieval.vectors import FaissVectors
 
     snapshot = engine.snapshot()
     full = Ranker(snapshot, DEFAULT_WEIGHTS, embedder=engine.embedder)
