@@ -98,7 +98,8 @@ class Engine:
                     notes.append(f"{exc}; rebuilding it from the documents")
                 if previous is not None:
                     self._check_model(previous)
-            backend = self.settings.backend or self._built_backend() or "faiss"
+            built = previous.manifest.backend if previous is not None else self._built_backend()
+            backend = self.settings.backend or built or "faiss"
             try:
                 report = build_index(folder, self.store, self.embedder, previous, progress, backend)
             finally:
@@ -175,9 +176,11 @@ class Engine:
         def answer(pair):
             return self._answer(ranker, pair[0], pair[1], max(1, int(k)), named, excluded, others)
 
+        if len(plans) <= 1:  # a single question (every `ask`) needs no threads started for it
+            return [answer(pair) for pair in zip(plans, vectors)]
         # A batch uses every core: questions are ranked side by side (FAISS and numpy release the GIL),
         # each with one FAISS thread as a single question is.
-        with ThreadPoolExecutor(min(len(plans), os.cpu_count() or 1) or 1) as pool:
+        with ThreadPoolExecutor(min(len(plans), os.cpu_count() or 1)) as pool:
             return list(pool.map(answer, zip(plans, vectors)))
 
     def _answer(self, ranker: Ranker, analysis: Analysis, vector: np.ndarray, k: int,
@@ -215,14 +218,15 @@ class Engine:
 
     # -- browsing --------------------------------------------------------------------------------
     def speakers(self) -> list[SpeakerInfo]:
-        rows = self.snapshot().rows
+        snapshot = self.snapshot()  # once: rows and speakers must come from the same generation
+        rows = snapshot.rows
         columns = rows.columns
         body = columns["kind"] == rows.code(d.BODY)
         pairs, counts = np.unique(np.stack([columns["doc"][body], columns["speaker"][body]], axis=1), axis=0,
                                   return_counts=True)
         count = {(int(doc), int(speaker)): int(n) for (doc, speaker), n in zip(pairs.reshape(-1, 2), counts)}
         return [SpeakerInfo(s, count.get((rows.code(s.doc), rows.code(s.name)), 0))
-                for s in self.snapshot().speakers if not s.reporter]
+                for s in snapshot.speakers if not s.reporter]
 
     def document(self, name: str) -> list[Paragraph]:
         rows = self.snapshot().rows
