@@ -195,10 +195,6 @@ class MilvusVectors:
     def persist(self, folder: Path) -> None:
         self.client.flush(self.collection)
 
-    @property
-    def graph(self):
-        return None  # Milvus chooses its own search structure
-
     def close(self) -> None:
         """Let go of the collection; a Milvus Lite file is then free for another process."""
         self.client.close()

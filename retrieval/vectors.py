@@ -137,10 +137,7 @@ class FaissVectors:
 
     def matrix(self) -> np.ndarray:
         """All vectors in row order (a copy)."""
-        n = self.count()
-        if n == 0:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return self.index.index.reconstruct_n(0, n)
+        return self.view().copy()
 
     def vectors_of(self, ids: Sequence[int]) -> np.ndarray:
         if len(ids) == 0:
