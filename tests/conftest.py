@@ -56,11 +56,12 @@ def seed_only(tmp_path_factory) -> Path:
     return folder
 
 
-def make_engine(index_dir: Path, docs: Path, embedder=None):
+def make_engine(index_dir: Path, docs: Path, embedder=None, **settings):
+    """An engine on an index folder; `settings` go to resolve() (backend=, milvus_uri=)."""
     from retrieval.search import Engine
     from retrieval.settings import resolve
 
-    return Engine(resolve(index_dir, None, docs), embedder=embedder)
+    return Engine(resolve(index_dir, None, docs, **settings), embedder=embedder)
 
 
 @pytest.fixture(scope="session")

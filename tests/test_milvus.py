@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,13 +13,6 @@ from retrieval.milvus import MilvusVectors, expression, quote
 from retrieval.vectors import Where
 
 from .conftest import GBK_REPORT, ROOT, SEED, make_engine
-
-
-def _milvus_engine(index_dir: Path, docs: Path, embedder):
-    from retrieval.search import Engine
-    from retrieval.settings import resolve
-
-    return Engine(resolve(index_dir, None, docs, backend="milvus"), embedder=embedder)
 
 
 @pytest.mark.slow
@@ -40,7 +32,7 @@ def test_the_whole_eval_set_scores_the_same_on_milvus_and_faiss(embedder):
 
 
 def test_an_update_sends_milvus_only_the_new_rows_and_a_removal_deletes_them(tmp_path, docs, embedder):
-    engine = _milvus_engine(tmp_path / "ix", docs, embedder)
+    engine = make_engine(tmp_path / "ix", docs, embedder, backend="milvus")
     first = engine.index(docs)
     snapshot = engine.snapshot()
     assert first.embedded == 30 and snapshot.vectors.count() == 30
@@ -66,15 +58,13 @@ def test_an_update_sends_milvus_only_the_new_rows_and_a_removal_deletes_them(tmp
 
 def test_a_milvus_index_is_refused_as_faiss_and_a_missing_server_is_one_line(tmp_path, docs, embedder):
     from retrieval.errors import BackendUnavailable, IndexMismatch
-    from retrieval.search import Engine
-    from retrieval.settings import resolve
 
-    _milvus_engine(tmp_path / "ix", docs, embedder).index(docs)
+    make_engine(tmp_path / "ix", docs, embedder, backend="milvus").index(docs)
     with pytest.raises(IndexMismatch, match="--rebuild --backend faiss"):
-        Engine(resolve(tmp_path / "ix", None, docs, backend="faiss"), embedder=embedder).ask("工会")
+        make_engine(tmp_path / "ix", docs, embedder, backend="faiss").ask("工会")
     plain = make_engine(tmp_path / "ix", docs, embedder)          # no --backend: the index's own
     assert plain.ask("工会").passages
-    far = Engine(resolve(tmp_path / "ix", None, docs, milvus_uri="http://127.0.0.1:9"), embedder=embedder)
+    far = make_engine(tmp_path / "ix", docs, embedder, milvus_uri="http://127.0.0.1:9")
     with pytest.raises(BackendUnavailable, match="cannot reach Milvus at http://127.0.0.1:9") as caught:
         far.ask("工会")
     assert "\n" not in str(caught.value)
@@ -127,7 +117,7 @@ def test_a_milvus_lite_file_held_by_another_process_is_one_clear_line(tmp_path, 
 
     from retrieval.errors import IndexLocked
 
-    engine = _milvus_engine(tmp_path / "ix", docs, embedder)
+    engine = make_engine(tmp_path / "ix", docs, embedder, backend="milvus")
     engine.index(docs)
     engine.close()
     holder = subprocess.Popen(
