@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # Paragraph kinds, in the order a report usually presents them.
@@ -127,3 +128,22 @@ class Answer:
     who_question: bool = False
     speakers: tuple[SpeakerScore, ...] = ()
     notes: tuple[str, ...] = field(default=())
+
+
+# progress(stage, done, total): "Reading" documents, "Embedding" and "Segmenting" paragraphs (the last two
+# run at the same time, from two threads).
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    documents: int
+    paragraphs: int
+    embedded: int                 # paragraphs whose vectors were computed in this run
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: int = 0
+    skipped: tuple[Skipped, ...] = field(default=())
+    written: bool = True
+    notes: tuple[str, ...] = ()

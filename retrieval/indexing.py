@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import numpy as np
 
 from . import __version__
 from . import documents as d
+from .documents import IndexReport, Progress
 from .aliases import Alias, AliasTable, speaker_aliases
 from .attribution import attribute
 from .embedders import Embedder
@@ -24,9 +24,6 @@ from .rows import Row, RowTable
 from .vectors import FaissVectors
 
 BATCH = 32
-# progress(stage, done, total): "Reading" documents, "Embedding" and "Segmenting" paragraphs (the last two
-# run at the same time, from two threads).
-Progress = Callable[[str, int, int], None]
 
 
 def embed_text(paragraph: d.Paragraph) -> str:
@@ -56,11 +53,6 @@ def _read(folder: Path) -> tuple[list[tuple[str, Decoded, str]], list[d.Skipped]
     return docs, skipped
 
 
-def tokenizer_for(aliases: AliasTable) -> Tokenizer:
-    """jieba with every speaker alias in its dictionary, so names and titles stay one token."""
-    return Tokenizer(aliases.words)
-
-
 def alias_lists(speakers: list[d.Speaker], previous: Snapshot | None) -> list[list[Alias]]:
     """Each speaker's aliases; a speaker the previous generation had keeps the ones stored with it."""
     stored = previous.alias_lists() if previous else None
@@ -70,8 +62,6 @@ def alias_lists(speakers: list[d.Speaker], previous: Snapshot | None) -> list[li
 
 def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapshot | None,
                 progress: Progress | None = None, backend: str = "faiss"):
-    from .search import IndexReport
-
     folder = Path(folder)
     docs, skipped = _read(folder)
     if not docs:
@@ -99,7 +89,7 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
             cached.setdefault(previous.rows.vector_key(position), position)
     aliases = alias_lists(speakers, previous)
     alias_table = AliasTable(speakers, aliases)  # fails here, not at the first question, if it cannot be built
-    tokenizer = tokenizer_for(alias_table)
+    tokenizer = Tokenizer(alias_table.words)
     live = set(previous.rows.ids.tolist()) if previous else set()
     # FAISS is rebuilt whole from every row's vector; Milvus is sent only the rows it lacks.
     wanted = list(range(len(rows))) if backend == "faiss" else [i for i, r in enumerate(rows) if r.id not in live]

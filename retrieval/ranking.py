@@ -10,7 +10,7 @@ import numpy as np
 from . import documents as d
 from .aliases import AliasTable
 from .index import Snapshot
-from .indexing import tokenizer_for
+from .keyword import Tokenizer
 from .query import Analysis
 from .rows import Row
 from .textnorm import fold
@@ -65,7 +65,8 @@ class Ranker:
         self.weights = weights
         self.embedder = embedder
         self.aliases = AliasTable(snapshot.speakers, snapshot.alias_lists())
-        self.tokenizer = tokenizer_for(self.aliases)
+        # jieba with every speaker alias in its dictionary, so names and titles stay one token.
+        self.tokenizer = Tokenizer(self.aliases.words)
         # Passages come back again and again; segmenting their sentences once is enough.
         self.text_tokens = lru_cache(maxsize=16384)(lambda text: frozenset(self.tokenizer(text)))
         self.reporters = {s.name for s in snapshot.speakers if s.reporter}

@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import documents as d
-from .documents import Answer, Paragraph, Passage, Speaker, SpeakerScore
+from .documents import Answer, IndexReport, Paragraph, Passage, Progress, Speaker, SpeakerScore
 from .embedders import Embedder, load_embedder
 from .errors import BadQuestion, IndexCorrupt, IndexMismatch, IndexMissing, NoDocuments
 from .highlight import highlight
 from .index import IndexStore, Snapshot
-from .indexing import Progress
 from .query import Analysis, analyse
 from .ranking import Ranker
 from .settings import MAX_QUESTION_CHARS, Settings, resolve
@@ -27,20 +26,6 @@ from .settings import MAX_QUESTION_CHARS, Settings, resolve
 class SpeakerInfo:
     speaker: Speaker
     paragraphs: int
-
-
-@dataclass(frozen=True)
-class IndexReport:
-    documents: int
-    paragraphs: int
-    embedded: int                 # paragraphs whose vectors were computed in this run
-    added: tuple[str, ...] = ()
-    changed: tuple[str, ...] = ()
-    removed: tuple[str, ...] = ()
-    unchanged: int = 0
-    skipped: tuple[d.Skipped, ...] = field(default=())
-    written: bool = True
-    notes: tuple[str, ...] = ()
 
 
 class Engine:
