@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from retrieval.bench import percentiles  # noqa: E402
+from retrieval.bench.timing import percentiles  # noqa: E402
 from retrieval.workspace import scratch_engine  # noqa: E402
 from ui.app import Limits, serve_in_background  # noqa: E402
 

@@ -259,8 +259,9 @@ def bench(
     model: ModelOpt = None, backend: BackendOpt = None,
 ) -> None:
     """Benchmark indexing, queries (in-process and over HTTP), cold start, size and memory."""
-    from .bench import as_json as bench_json
-    from .bench import run, table
+    from .bench.result import as_json as bench_json
+    from .bench.result import table
+    from .bench.run import run
 
     try:
         result = run(paragraphs, real=real, questions=questions, http=http, model=model,

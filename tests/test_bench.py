@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from retrieval.attribution import attribute
-from retrieval.bench import generate_corpus
+from retrieval.bench.corpus import generate_corpus
 from retrieval.ingest import read_text, split_paragraphs
 
 from .conftest import ROOT
