@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 PIP     = $(BIN)/python -m pip --disable-pip-version-check -q
 PORT   ?= 7860
 
-.PHONY: run test install install-dev browser index eval bench clean
+.PHONY: run test lint install install-dev browser index eval bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -35,7 +35,11 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk) \
 	  >/tmp/whosaid-apt.log 2>&1 || echo "chromium could not be installed (see /tmp/whosaid-apt.log)"; }
 
-test: install-dev browser
+lint: install-dev
+	$(BIN)/ruff check retrieval ui tests eval
+	$(BIN)/lint-imports
+
+test: install-dev browser lint
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest
 
 eval: install

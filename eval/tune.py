@@ -13,16 +13,16 @@ import dataclasses
 import itertools
 from pathlib import Path
 
-from retrieval.evaluation import format_table, load_questions, score
-from retrieval.ranking import DEFAULT_WEIGHTS, Ranker
-from retrieval.workspace import scratch_engine
+from retrieval.engine import Engine
+from retrieval.evaluation.questions import format_table, load_questions, score
+from retrieval.evaluation.scratch import scratch_engine
+from retrieval.search.ranking import DEFAULT_WEIGHTS
 
 
 def run(engine, questions, weights, k=10):
-    snapshot = engine.snapshot()
-    ranker = Ranker(snapshot, weights, embedder=engine.embedder)
-    engine._ranker = ranker  # the engine asks through the ranker under test
-    return [engine.ask(q.question, k=k) for q in questions]
+    """Answers of an engine with these weights over the same index (and the same loaded model)."""
+    tuned = Engine(engine.settings, embedder=engine.embedder, weights=weights)
+    return [tuned.ask(q.question, k=k) for q in questions]
 
 
 def main() -> None:

@@ -1,3 +1,3 @@
-from .cli import main
+from retrieval.cli import main
 
 main()

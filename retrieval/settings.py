@@ -6,12 +6,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BadSetting
-
 DEFAULT_INDEX = ".whosaid"
 DEFAULT_DOCS = "seeds"
 MAX_QUESTION_CHARS = 2000
-BACKENDS = ("faiss", "milvus")
 
 
 @dataclass(frozen=True)
@@ -19,16 +16,14 @@ class Settings:
     index_dir: Path
     model: str | None          # None: the index's own model, or the bundled one for a new index
     docs_dir: Path
-    backend: str | None = None     # faiss | milvus; None: the index's own, or faiss for a new index
+    backend: str | None = None     # a name from vectors.factory; None: the index's own, or the default
     milvus_uri: str | None = None  # None: the index's own, or a Milvus Lite file in the index folder
 
 
 def resolve(index_dir: str | os.PathLike | None = None, model: str | None = None,
             docs_dir: str | os.PathLike | None = None, backend: str | None = None,
             milvus_uri: str | None = None) -> Settings:
-    backend = backend or os.environ.get("WHOSAID_BACKEND") or None
-    if backend not in (None, *BACKENDS):
-        raise BadSetting(f"WHOSAID_BACKEND={backend!r}: use one of {', '.join(BACKENDS)}")
+    backend = backend or os.environ.get("WHOSAID_BACKEND") or None  # checked by the Engine (vectors.factory)
     return Settings(
         index_dir=Path(index_dir or os.environ.get("WHOSAID_INDEX") or DEFAULT_INDEX),
         model=model or os.environ.get("WHOSAID_MODEL") or None,

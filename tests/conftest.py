@@ -56,12 +56,13 @@ def seed_only(tmp_path_factory) -> Path:
     return folder
 
 
-def make_engine(index_dir: Path, docs: Path, embedder=None, **settings):
+def make_engine(index_dir: Path, docs: Path, embedder=None, weights=None, **settings):
     """An engine on an index folder; `settings` go to resolve() (backend=, milvus_uri=)."""
-    from retrieval.search import Engine
+    from retrieval.engine import Engine
+    from retrieval.search.ranking import DEFAULT_WEIGHTS
     from retrieval.settings import resolve
 
-    return Engine(resolve(index_dir, None, docs, **settings), embedder=embedder)
+    return Engine(resolve(index_dir, None, docs, **settings), embedder=embedder, weights=weights or DEFAULT_WEIGHTS)
 
 
 @pytest.fixture(scope="session")

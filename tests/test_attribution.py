@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import documents as d
-from retrieval.attribution import attribute
-from retrieval.ingest import read_text, split_paragraphs
+from retrieval.attribution.sections import attribute
+from retrieval.ingest.files import read_text
+from retrieval.ingest.paragraphs import split_paragraphs
+from retrieval.records import Kind, Role
 
 from .conftest import GBK_REPORT, ROOT, SEED
 
@@ -18,58 +19,58 @@ W, Z, G, ZH = "王文军", "赵莹", "刚文哲", "周义兵"
 
 # number: (kind, speaker, role) for every paragraph of the seed, read and checked by hand.
 SEED_TABLE = {
-    0: (d.HEADLINE, REPORTER, d.HEADING),
-    1: (d.HEADLINE, REPORTER, d.HEADING),
-    2: (d.BYLINE, REPORTER, d.NARRATION),
-    3: (d.BODY, REPORTER, d.NARRATION),
-    4: (d.SPEAKER_HEADER, W, d.HEADING),
-    5: (d.SECTION_TITLE, W, d.HEADING),
-    6: (d.BODY, W, d.PARAPHRASE),       # 王文军表示，…
-    7: (d.BODY, W, d.QUOTE),            # 王文军说，… “前不久…贴心人。” (repaired)
-    8: (d.BODY, W, d.PARAPHRASE),       # 王文军认为要重点做好三个方面的工作
-    9: (d.BODY, W, d.PARAPHRASE),       # 同时，要推进… (continues his three points)
-    10: (d.BODY, W, d.PARAPHRASE),      # 另外，要推进…
-    11: (d.SPEAKER_HEADER, Z, d.HEADING),
-    12: (d.SECTION_TITLE, Z, d.HEADING),
-    13: (d.BODY, Z, d.NARRATION),       # 经过三天的学习，…谈了自己的认识。
-    14: (d.BODY, Z, d.PARAPHRASE),      # 赵莹说，…
-    15: (d.BODY, Z, d.NARRATION),       # 京城机电是市属国有控股公司…
-    16: (d.BODY, Z, d.QUOTE),           # 赵莹说：“…”
-    17: (d.BODY, Z, d.PARAPHRASE),      # 他表示，… (他 resolves to her)
-    18: (d.SPEAKER_HEADER, G, d.HEADING),
-    19: (d.SECTION_TITLE, G, d.HEADING),
-    20: (d.BODY, G, d.QUOTE),           # “…”…刚文哲在作交流发言时这样说。
-    21: (d.BODY, G, d.CITED),           # 刚文哲说，… 习近平总书记突出强调“…” (repaired)
-    22: (d.BODY, G, d.QUOTE),           # 他举了一个学校的实例：“…”
-    23: (d.SPEAKER_HEADER, ZH, d.HEADING),
-    24: (d.SECTION_TITLE, ZH, d.HEADING),
-    25: (d.BODY, ZH, d.QUOTE),          # 他说：“此次参加培训班…”
-    26: (d.BODY, ZH, d.QUOTE),          # 周义兵直言，… “此次通过学习…”
-    27: (d.BODY, ZH, d.PARAPHRASE),     # 周义兵谈到…他说通过培训… (repaired)
-    28: (d.BODY, ZH, d.PARAPHRASE),     # 周义兵认为，…
-    29: (d.BODY, ZH, d.QUOTE),          # 周义兵会说，… “富士康北京园区工会将…”
+    0: (Kind.HEADLINE, REPORTER, Role.HEADING),
+    1: (Kind.HEADLINE, REPORTER, Role.HEADING),
+    2: (Kind.BYLINE, REPORTER, Role.NARRATION),
+    3: (Kind.BODY, REPORTER, Role.NARRATION),
+    4: (Kind.SPEAKER_HEADER, W, Role.HEADING),
+    5: (Kind.SECTION_TITLE, W, Role.HEADING),
+    6: (Kind.BODY, W, Role.PARAPHRASE),       # 王文军表示，…
+    7: (Kind.BODY, W, Role.QUOTE),            # 王文军说，… “前不久…贴心人。” (repaired)
+    8: (Kind.BODY, W, Role.PARAPHRASE),       # 王文军认为要重点做好三个方面的工作
+    9: (Kind.BODY, W, Role.PARAPHRASE),       # 同时，要推进… (continues his three points)
+    10: (Kind.BODY, W, Role.PARAPHRASE),      # 另外，要推进…
+    11: (Kind.SPEAKER_HEADER, Z, Role.HEADING),
+    12: (Kind.SECTION_TITLE, Z, Role.HEADING),
+    13: (Kind.BODY, Z, Role.NARRATION),       # 经过三天的学习，…谈了自己的认识。
+    14: (Kind.BODY, Z, Role.PARAPHRASE),      # 赵莹说，…
+    15: (Kind.BODY, Z, Role.NARRATION),       # 京城机电是市属国有控股公司…
+    16: (Kind.BODY, Z, Role.QUOTE),           # 赵莹说：“…”
+    17: (Kind.BODY, Z, Role.PARAPHRASE),      # 他表示，… (他 resolves to her)
+    18: (Kind.SPEAKER_HEADER, G, Role.HEADING),
+    19: (Kind.SECTION_TITLE, G, Role.HEADING),
+    20: (Kind.BODY, G, Role.QUOTE),           # “…”…刚文哲在作交流发言时这样说。
+    21: (Kind.BODY, G, Role.CITED),           # 刚文哲说，… 习近平总书记突出强调“…” (repaired)
+    22: (Kind.BODY, G, Role.QUOTE),           # 他举了一个学校的实例：“…”
+    23: (Kind.SPEAKER_HEADER, ZH, Role.HEADING),
+    24: (Kind.SECTION_TITLE, ZH, Role.HEADING),
+    25: (Kind.BODY, ZH, Role.QUOTE),          # 他说：“此次参加培训班…”
+    26: (Kind.BODY, ZH, Role.QUOTE),          # 周义兵直言，… “此次通过学习…”
+    27: (Kind.BODY, ZH, Role.PARAPHRASE),     # 周义兵谈到…他说通过培训… (repaired)
+    28: (Kind.BODY, ZH, Role.PARAPHRASE),     # 周义兵认为，…
+    29: (Kind.BODY, ZH, Role.QUOTE),          # 周义兵会说，… “富士康北京园区工会将…”
 }
 
 GBK_TABLE = {
-    0: (d.HEADLINE, "刘洋、孟雪", d.HEADING),
-    1: (d.HEADLINE, "刘洋、孟雪", d.HEADING),
-    2: (d.BYLINE, "刘洋、孟雪", d.NARRATION),
-    3: (d.BODY, "刘洋、孟雪", d.NARRATION),
-    4: (d.SPEAKER_HEADER, "孙丽华", d.HEADING),
-    5: (d.SECTION_TITLE, "孙丽华", d.HEADING),
-    6: (d.BODY, "孙丽华", d.PARAPHRASE),
-    7: (d.BODY, "孙丽华", d.QUOTE),
-    8: (d.BODY, "孙丽华", d.PARAPHRASE),   # 她表示，… (repaired: 把绝活传 / 下去)
-    9: (d.SPEAKER_HEADER, "王志远", d.HEADING),
-    10: (d.SECTION_TITLE, "王志远", d.HEADING),
-    11: (d.BODY, "王志远", d.PARAPHRASE),
-    12: (d.BODY, "王志远", d.QUOTE),
-    13: (d.BODY, "王志远", d.CITED),       # 引用老劳模李素丽的话：“…”
-    14: (d.SPEAKER_HEADER, "马晓燕", d.HEADING),
-    15: (d.SECTION_TITLE, "马晓燕", d.HEADING),
-    16: (d.BODY, "马晓燕", d.PARAPHRASE),
-    17: (d.BODY, "马晓燕", d.QUOTE),
-    18: (d.BODY, "马晓燕", d.PARAPHRASE),
+    0: (Kind.HEADLINE, "刘洋、孟雪", Role.HEADING),
+    1: (Kind.HEADLINE, "刘洋、孟雪", Role.HEADING),
+    2: (Kind.BYLINE, "刘洋、孟雪", Role.NARRATION),
+    3: (Kind.BODY, "刘洋、孟雪", Role.NARRATION),
+    4: (Kind.SPEAKER_HEADER, "孙丽华", Role.HEADING),
+    5: (Kind.SECTION_TITLE, "孙丽华", Role.HEADING),
+    6: (Kind.BODY, "孙丽华", Role.PARAPHRASE),
+    7: (Kind.BODY, "孙丽华", Role.QUOTE),
+    8: (Kind.BODY, "孙丽华", Role.PARAPHRASE),   # 她表示，… (repaired: 把绝活传 / 下去)
+    9: (Kind.SPEAKER_HEADER, "王志远", Role.HEADING),
+    10: (Kind.SECTION_TITLE, "王志远", Role.HEADING),
+    11: (Kind.BODY, "王志远", Role.PARAPHRASE),
+    12: (Kind.BODY, "王志远", Role.QUOTE),
+    13: (Kind.BODY, "王志远", Role.CITED),       # 引用老劳模李素丽的话：“…”
+    14: (Kind.SPEAKER_HEADER, "马晓燕", Role.HEADING),
+    15: (Kind.SECTION_TITLE, "马晓燕", Role.HEADING),
+    16: (Kind.BODY, "马晓燕", Role.PARAPHRASE),
+    17: (Kind.BODY, "马晓燕", Role.QUOTE),
+    18: (Kind.BODY, "马晓燕", Role.PARAPHRASE),
 }
 
 
@@ -107,7 +108,7 @@ def test_gbk_report_uses_another_header_style_and_works_unchanged():
         ("王志远", "海淀区中关村科技园区工会联合会", "主席"),
         ("马晓燕", "首都医科大学附属北京友谊医院", "工会主席"),
     ]
-    cited = [p for p in paragraphs if p.role == d.CITED]
+    cited = [p for p in paragraphs if p.role == Role.CITED]
     assert [(p.speaker, p.cited) for p in cited] == [("王志远", "李素丽")]
 
 
@@ -131,12 +132,12 @@ def test_three_layout_breaks_are_repaired_and_offsets_point_into_the_file():
 
 def test_a_section_title_after_a_header_is_not_glued_to_it():
     paragraphs, _ = _attributed(SEED)
-    titles = [p.text for p in paragraphs if p.kind == d.SECTION_TITLE]
+    titles = [p.text for p in paragraphs if p.kind == Kind.SECTION_TITLE]
     assert all(len(t) < 40 for t in titles)
 
 
 def test_header_name_is_found_by_recurrence_not_by_position():
-    from retrieval.names import pick_name
+    from retrieval.text.names import pick_name
 
     section = "主席李大为表示，要做好工作。李大为说，职工是根本。李大为认为，要服务好职工。"
     assert pick_name("某某市总工会党组书记、主席李大为", section) == ("李大为", "某某市总工会党组书记、主席")
@@ -164,7 +165,7 @@ def test_interview_transcript_lines_are_turns_of_their_speaker(tmp_path):
         "李红梅：希望培训时间能安排在下班以后，不影响生产，也能让更多人参加进来。\n"
     )
     paragraphs, speakers = attribute(split_paragraphs("talk.txt", text), "talk.txt")
-    turns = [p for p in paragraphs if p.role == d.TURN]
+    turns = [p for p in paragraphs if p.role == Role.TURN]
     assert [p.speaker for p in turns] == ["李红梅", "李红梅"]
     assert [s.name for s in speakers] == ["李红梅"]
     assert not re.search("记者", "".join(p.speaker or "" for p in turns))

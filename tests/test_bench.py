@@ -9,9 +9,10 @@ import sys
 import numpy as np
 import pytest
 
-from retrieval.attribution import attribute
+from retrieval.attribution.sections import attribute
 from retrieval.bench.corpus import generate_corpus
-from retrieval.ingest import read_text, split_paragraphs
+from retrieval.ingest.files import read_text
+from retrieval.ingest.paragraphs import split_paragraphs
 
 from .conftest import ROOT
 

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrieval.errors import IndexCorrupt, IndexMismatch
-from retrieval.index import IndexStore
+from retrieval.records import Kind
+from retrieval.store.generation import IndexStore
 
 from .conftest import GBK_REPORT, SEED, make_engine
 
@@ -79,7 +80,7 @@ def test_a_crash_during_write_leaves_the_old_index_live(tmp_path, docs, embedder
     live = store.current_generation()
     shutil.copy(GBK_REPORT, docs / GBK_REPORT.name)
 
-    from retrieval import keyword
+    from retrieval.store import keyword
 
     def crash(self, folder):
         raise OSError("disk full")
@@ -162,7 +163,7 @@ def _token_rows(engine) -> list[list[str]]:
 def test_an_update_segments_only_new_text_and_equals_a_rebuild(tmp_path, embedder, monkeypatch):
     """Adding a document re-segments its paragraphs, and an old paragraph only when one of the new
     speaker's names occurs in it; the keyword side then matches a build from scratch exactly."""
-    from retrieval import keyword
+    from retrieval.text import tokenizer
 
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -171,8 +172,8 @@ def test_an_update_segments_only_new_text_and_equals_a_rebuild(tmp_path, embedde
     engine.index(docs)
 
     calls = []
-    original = keyword.Tokenizer.__call__
-    monkeypatch.setattr(keyword.Tokenizer, "__call__", lambda self, text: calls.append(text) or original(self, text))
+    original = tokenizer.Tokenizer.__call__
+    monkeypatch.setattr(tokenizer.Tokenizer, "__call__", lambda self, text: calls.append(text) or original(self, text))
     (docs / "b_new.txt").write_text(_NEW_REPORT, encoding="utf-8")
     engine.index(docs)
     new_texts = {r.paragraph.text for r in engine.snapshot().rows if r.paragraph.doc == "b_new.txt"}
@@ -187,7 +188,7 @@ def test_an_update_segments_only_new_text_and_equals_a_rebuild(tmp_path, embedde
     rebuilt.index(docs)
     assert _token_rows(engine) == _token_rows(rebuilt)
     assert any("周明远" in tokens for tokens in _token_rows(engine)[:3])
-    tokenize = keyword.Tokenizer(["周明远"])
+    tokenize = tokenizer.Tokenizer(["周明远"])
     for question in ["周明远谈到技能比武", "职工接待日", "工资"]:
         tokens = tokenize(question)
         assert np.allclose(engine.snapshot().keyword.scores(tokens), rebuilt.snapshot().keyword.scores(tokens))
@@ -234,16 +235,16 @@ _names = st.none() | st.text(min_size=1, max_size=6)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(_texts, _names, _names, st.sampled_from(["body", "heading"]),
+@given(st.lists(st.tuples(_texts, _names, _names, st.sampled_from(list(Kind)),
                           st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6)), min_size=1, max_size=3)),
                 max_size=12))
 def test_the_row_table_gives_back_every_row_as_it_was_stored(tmp_path_factory, items):
-    from retrieval.documents import Paragraph
-    from retrieval.rows import Row, RowTable
+    from retrieval.records import Paragraph, Role
+    from retrieval.store.rows import Row, RowTable
 
     rows = [Row(id=1000 - i, vector_key=f"{i:032x}",
                 paragraph=Paragraph(doc=f"d{i % 3}.txt", number=i, text=text, spans=tuple(spans), kind=kind,
-                                    role="quote", speaker=speaker, speaker_title=title))
+                                    role=Role.QUOTE, speaker=speaker, speaker_title=title))
             for i, (text, speaker, title, kind, spans) in enumerate(items)]
     folder = tmp_path_factory.mktemp("rows")
     RowTable.from_rows(rows).save(folder)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval import documents as d
-from retrieval.ingest import DecodeError, decode, read_folder, split_paragraphs
+from retrieval import records as d
+from retrieval.errors import DecodeError
+from retrieval.ingest.decode import decode
+from retrieval.ingest.files import read_folder
+from retrieval.ingest.paragraphs import split_paragraphs
 
 TEXT = "周大明说：“今年工会要为职工办十件实事。”\n\n𠮷字也要认得。\n"
 

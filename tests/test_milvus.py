@@ -9,16 +9,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.milvus import MilvusVectors, expression, quote
-from retrieval.vectors import Where
+from retrieval.vectors.base import Where
+from retrieval.vectors.milvus import MilvusVectors, expression, quote
 
 from .conftest import GBK_REPORT, ROOT, SEED, make_engine
 
 
 @pytest.mark.slow
 def test_the_whole_eval_set_scores_the_same_on_milvus_and_faiss(embedder):
-    from retrieval.evaluation import load_questions, score
-    from retrieval.workspace import scratch_engine
+    from retrieval.evaluation.questions import load_questions, score
+    from retrieval.evaluation.scratch import scratch_engine
 
     questions = load_questions(ROOT / "eval" / "questions.jsonl")
     corpus = [ROOT / "seeds", ROOT / "tests" / "fixtures"]
@@ -121,7 +121,7 @@ def test_a_milvus_lite_file_held_by_another_process_is_one_clear_line(tmp_path, 
     engine.index(docs)
     engine.close()
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from retrieval.search import Engine; from retrieval.settings import resolve; "
+        [sys.executable, "-c", "import sys; from retrieval.engine import Engine; from retrieval.settings import resolve; "
          f"e = Engine(resolve({str(tmp_path / 'ix')!r}, None, None)); e.ask('工会'); print('held', flush=True); "
          "sys.stdin.read()"],
         cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)

@@ -16,9 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from retrieval.errors import BadQuestion
-from retrieval.index import IndexStore
-from retrieval.ingest import DecodeError, decode, split_paragraphs
+from retrieval.errors import BadQuestion, DecodeError
+from retrieval.ingest.decode import decode
+from retrieval.ingest.paragraphs import split_paragraphs
+from retrieval.store.generation import IndexStore
 
 from .conftest import GBK_REPORT, SEED, cli_env
 
@@ -40,7 +41,7 @@ def bad_folder(tmp_path):
     (docs / "gb18030.txt").write_bytes("吉祥的𠮷字：张三说，工会要把好事办实，把实事办好。".encode("gb18030"))
     (docs / "utf16.txt").write_bytes("李四说，职工的事再小也是大事，工会要一件一件办好。".encode("utf-16"))
     (docs / "bom.md").write_bytes("王五说，工会要做职工的娘家人，让大家有事愿意找工会。".encode("utf-8-sig"))
-    (docs / "control.txt").write_bytes("赵六说，\x00工会\x07要关心\x1b职工的身体健康，定期组织体检。".encode("utf-8"))
+    (docs / "control.txt").write_bytes("赵六说，\x00工会\x07要关心\x1b职工的身体健康，定期组织体检。".encode())
     (docs / "html.md").write_text("# 标题\n\n钱七说，<script>alert(1)</script>工会要**保护**职工的[权益](http://x)。\n",
                                   encoding="utf-8")
     with open(docs / "huge.txt", "wb") as handle:                               # 50 MB of text

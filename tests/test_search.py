@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 
-from retrieval.aliases import AliasTable, org_forms
 from retrieval.errors import BadQuestion
-from retrieval.highlight import sentences
-from retrieval.query import analyse, follow_up
+from retrieval.search.analysis import analyse, follow_up
+from retrieval.text.aliases import AliasTable, org_forms
+from retrieval.text.sentences import sentences
 
 SEED_DOC = "000_805b274e1e5db619.txt"
 GBK_DOC = "second_report_gbk.txt"
@@ -174,31 +173,25 @@ def test_eval_command_prints_every_figure(tmp_path):
 
 
 @pytest.mark.parametrize("graph", [False, True], ids=["exact", "hnsw"])
-def test_the_faiss_path_for_large_indexes_ranks_like_the_full_scan(engine, graph):
+def test_the_faiss_path_for_large_indexes_ranks_like_the_full_scan(engine, corpus, tmp_path, monkeypatch, graph):
     """Above `full_scan` rows the dense side comes from FAISS with an id selector, exact or through an
     HNSW graph (a speaker filter then searches the graph's flat storage); same answers."""
     import dataclasses
 
-    from retrieval.ranking import DEFAULT_WEIGHTS, Ranker
-    from retrieval.vectors import FaissVectors
+    from retrieval.search.ranking import DEFAULT_WEIGHTS
 
-    snapshot = engine.snapshot()
-    full = Ranker(snapshot, DEFAULT_WEIGHTS, embedder=engine.embedder)
-    ids = np.array([r.id for r in snapshot.rows], dtype=np.int64)
-    vectors = FaissVectors.build(snapshot.manifest.dim, ids, snapshot.vector_matrix(), graph=graph)
-    assert (vectors.graph is not None) == graph
-    large = dataclasses.replace(snapshot, vectors=vectors)
-    faiss_path = Ranker(large, dataclasses.replace(DEFAULT_WEIGHTS, full_scan=0, pool=60),
-                        embedder=engine.embedder)
+    from .conftest import make_engine
+
+    if graph:
+        monkeypatch.setenv("WHOSAID_HNSW_ABOVE", "0")
+    large = make_engine(tmp_path / "ix", corpus, engine.embedder,
+                        weights=dataclasses.replace(DEFAULT_WEIGHTS, full_scan=0, pool=60))
+    large.index(corpus)
+    assert (large.snapshot().vectors.graph is not None) == graph
     cases = [("谁谈到了青年教师？", {}), ("说了什么？", {"speaker": "马晓燕"}),
              ("马晓燕说了什么？", {"exclude": [48, 49]}), ("How many riders joined the union?", {})]
-    answers = {}
-    for name, ranker in (("full", full), ("faiss", faiss_path)):
-        engine._ranker = ranker
-        answers[name] = [engine.ask(q, k=5, **kw) for q, kw in cases]
-    engine._ranker = None
-    engine._snapshot = None
-    for a, b in zip(answers["full"], answers["faiss"]):
+    for q, kw in cases:
+        a, b = engine.ask(q, k=5, **kw), large.ask(q, k=5, **kw)
         assert [p.id for p in a.passages] == [p.id for p in b.passages]
         assert [p.score for p in a.passages] == pytest.approx([p.score for p in b.passages], abs=1e-3)
         assert a.answerable == b.answerable

@@ -1,4 +1,4 @@
-"""The chat page: build_app(engine) returns the Blocks, main() launches it. Handlers are plain functions."""
+"""The chat page: build_app(engine) returns the Blocks, launch() serves it. Handlers are plain functions."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pypinyin import lazy_pinyin
 from starlette.middleware import Middleware
 
 from retrieval.conversation import Memory, respond
+from retrieval.engine import Engine, SpeakerInfo
 from retrieval.errors import WhosaidError
-from retrieval.search import Engine, SpeakerInfo
 from retrieval.settings import MAX_QUESTION_CHARS
+from retrieval.text.names import surname
 
 from .guard import RequestGuard
 from .render import answer_messages, document_html, escape
@@ -58,7 +59,7 @@ def example_questions(infos: list[SpeakerInfo]) -> list[str]:
         out.append(f"谁谈到了{second.section_title.strip('《》')}？")
     syllables = lazy_pinyin(last.name)
     if len(syllables) >= 2:
-        cut = 2 if len(last.name) == 4 else 1
+        cut = len(surname(last.name))
         out.append(f"What did {''.join(syllables[:cut]).title()} {''.join(syllables[cut:]).title()} say?")
     out.append("他还说了什么？")
     return out

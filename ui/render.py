@@ -9,9 +9,8 @@ from __future__ import annotations
 import html
 import re
 
-from retrieval import documents as d
-from retrieval.documents import Answer, Paragraph, Passage
-from retrieval.render import ROLE_LABELS, TEXT, headline, language, marked, person
+from retrieval.labels import ROLE_LABELS, TEXT, headline, language, marked, person
+from retrieval.records import Answer, Kind, Paragraph, Passage, Role
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$:/=])")
 
@@ -29,7 +28,7 @@ def marked_text(text: str, spans) -> str:
 def _role(p: Paragraph, lang: str) -> str:
     zh, en = ROLE_LABELS["zh"].get(p.role, p.role), ROLE_LABELS["en"].get(p.role, p.role)
     label = f"{en}" if lang == "en" else f"{zh} {en}"
-    if p.role == d.CITED and p.cited:
+    if p.role == Role.CITED and p.cited:
         label += f" {p.cited}"
     return label
 
@@ -83,10 +82,10 @@ def document_html(paragraphs: list[Paragraph], marked: int | None) -> str:
     parts = []
     for p in paragraphs:
         body = html.escape(p.text)
-        who = html.escape(person(p.speaker, p.speaker_title)) if p.kind == d.BODY else ""
+        who = html.escape(person(p.speaker, p.speaker_title)) if p.kind == Kind.BODY else ""
         if p.number == marked:
             parts.append(f'<p id="whosaid-marked" class="whosaid-marked"><mark>{body}</mark><br><small>{who}</small></p>')
-        elif p.kind == d.BODY:
+        elif p.kind == Kind.BODY:
             parts.append(f"<p>{body}<br><small>{who}</small></p>")
         else:
             parts.append(f"<p><b>{body}</b></p>")

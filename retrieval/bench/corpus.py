@@ -10,11 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval import documents as d
-from retrieval.attribution import attribute
+from retrieval.attribution.sections import attribute
 from retrieval.embedders import Embedder
-from retrieval.highlight import sentences
-from retrieval.ingest import list_files, read_text, split_paragraphs
+from retrieval.ingest.files import list_files, read_text
+from retrieval.ingest.paragraphs import split_paragraphs
+from retrieval.records import Kind
+from retrieval.text.sentences import sentences
 
 # Generic name parts, none from any indexed document: the point is only that names recur.
 _SURNAMES = "李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -30,7 +31,7 @@ def _pool(sources: list[Path]) -> tuple[list[str], list[str]]:
             paragraphs, speakers = attribute(split_paragraphs(path.name, text), path.name)
             titles += [s.title for s in speakers if s.title]
             for p in paragraphs:
-                if p.kind == d.BODY:
+                if p.kind == Kind.BODY:
                     pool += [p.text[s:e] for s, e in sentences(p.text) if len(p.text[s:e]) > 8]
     if not pool:
         raise ValueError("no sentences to build a corpus from")

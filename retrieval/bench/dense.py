@@ -15,8 +15,8 @@ def _recall10(exact, graph, queries: np.ndarray) -> float:
     (re-mixed texts make exact duplicates, and ties may be broken either way)."""
     import faiss
 
-    from retrieval.ranking import DEFAULT_WEIGHTS
-    from retrieval.vectors import HNSW_EF_SEARCH
+    from retrieval.search.ranking import DEFAULT_WEIGHTS
+    from retrieval.vectors.base import HNSW_EF_SEARCH
 
     pool = DEFAULT_WEIGHTS.pool
     truth, _ = exact.search(queries, 10)
@@ -38,7 +38,8 @@ def dense_figures(result: BenchResult, snapshot, real: np.ndarray, queries: np.n
     """The graph against exact search: recall@10 on real embeddings, and one-question search time."""
     import faiss
 
-    from retrieval.vectors import HNSW_EF_SEARCH, FaissVectors
+    from retrieval.vectors.base import HNSW_EF_SEARCH
+    from retrieval.vectors.faiss import FaissVectors
 
     log("dense search: exact vs HNSW")
     queries = np.ascontiguousarray(queries, dtype=np.float32)

@@ -30,7 +30,7 @@ def memory_probe(index_dir: Path, questions: list[str]) -> dict:
     """In a fresh process: private and mapped memory after loading the index and answering."""
     import gc
 
-    from retrieval.search import Engine
+    from retrieval.engine import Engine
     from retrieval.settings import resolve
 
     engine = Engine(resolve(index_dir, None, None))
@@ -51,7 +51,7 @@ def _probe(index_dir: Path, docs: Path, questions: list[str], model) -> dict:
 def memory_figures(result: BenchResult, index_dir: Path, docs: Path, questions: list[str], model) -> None:
     """What the index adds to a serving process: the same probe on this index and on a one-document
     index, so that the model, jieba's dictionary and the libraries cancel out."""
-    from retrieval.search import Engine
+    from retrieval.engine import Engine
     from retrieval.settings import resolve
 
     small_docs, small_index = index_dir.parent / "one-doc", index_dir.parent / "one-doc-index"

@@ -11,7 +11,7 @@ class BenchResult:
     paragraphs: int
     documents: int
     sampled_vectors: bool
-    backend: str = "faiss"
+    backend: str = ""
     bare_model_pps: float = 0.0           # paragraphs per second, the embedder alone
     index_pps: float = 0.0                # paragraphs per second through `whosaid index`
     index_ratio: float = 0.0

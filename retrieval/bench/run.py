@@ -21,9 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval import documents as d
 from retrieval.embedders import load_embedder
-from retrieval.ingest import list_files, read_text, split_paragraphs
+from retrieval.ingest.files import list_files, read_text
+from retrieval.ingest.paragraphs import split_paragraphs
+from retrieval.records import Kind
+from retrieval.vectors import factory
 
 from .corpus import SampledEmbedder, generate_corpus
 from .dense import dense_figures
@@ -35,7 +37,7 @@ from .timing import percentiles
 def _questions(engine, rng: random.Random, count: int) -> list[str]:
     from pypinyin import lazy_pinyin
 
-    rows = [r.paragraph for r in engine.snapshot().rows if r.paragraph.kind == d.BODY]
+    rows = [r.paragraph for r in engine.snapshot().rows if r.paragraph.kind == Kind.BODY]
     out = []
     for _ in range(count):
         p = rng.choice(rows)
@@ -52,8 +54,8 @@ def _questions(engine, rng: random.Random, count: int) -> list[str]:
 
 
 def run(paragraphs: int = 1000, real: int = 2000, questions: int = 200, http: bool = True,
-        sources: list[Path] | None = None, model: str | None = None, log=print, backend: str = "faiss") -> BenchResult:
-    from retrieval.search import Engine
+        sources: list[Path] | None = None, model: str | None = None, log=print, backend: str = factory.DEFAULT) -> BenchResult:
+    from retrieval.engine import Engine
     from retrieval.settings import resolve
 
     sources = sources or [Path("seeds"), Path("tests/fixtures")]

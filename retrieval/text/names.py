@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .documents import Speaker
+from retrieval.records import Speaker
+from retrieval.text.chars import HAN_RANGE
 
-_HAN = re.compile(r"^[\u3400-\u9fff]{2,4}$")
+_HAN = re.compile(f"^[{HAN_RANGE}]{{2,4}}$")
 # Words that make a title or an organisation, never a personal name.
 _NOT_NAME = (
     "主席", "书记", "经理", "公司", "工会", "大学", "主任", "代表", "委员", "校长", "院长", "局长", "部长",
@@ -96,8 +97,18 @@ def positions(speaker: Speaker) -> list[str]:
     return list(dict.fromkeys(_POSITION_WORD.findall(text)))
 
 
+# Two-character surnames: a three-character name with one of these is surname + one given character.
+COMPOUND_SURNAMES = frozenset(
+    "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 端木 西门 南宫 独孤 百里 呼延 "
+    "歐陽 諸葛 東方 尉遲 公孫 長孫 軒轅 獨孤".split()
+)
+
+
 def surname(name: str) -> str:
-    return name[:2] if len(name) == 4 else name[:1]
+    """The family name: two characters for a four-character name or a compound surname, else one."""
+    if len(name) == 4 or name[:2] in COMPOUND_SURNAMES:
+        return name[:2]
+    return name[:1]
 
 
 def speaker_refs(speaker: Speaker) -> tuple[str, ...]:

@@ -4,23 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
-# Paragraph kinds, in the order a report usually presents them.
-HEADLINE = "headline"
-BYLINE = "byline"
-SPEAKER_HEADER = "speaker_header"
-SECTION_TITLE = "section_title"
-BODY = "body"
 
-# Roles: how a paragraph relates to the person it is attributed to.
-QUOTE = "quote"            # holds the speaker's own words in quotation marks
-PARAPHRASE = "paraphrase"  # "X said/thinks ..." without quotation marks
-CITED = "cited"            # the speaker quotes somebody else
-NARRATION = "narration"    # the reporter's own text
-HEADING = "heading"        # headline, speaker header or section title
-TURN = "turn"              # a transcript line "NAME：words" (minutes, interviews)
+class Kind(StrEnum):
+    """What a paragraph is in the layout of its report, in the order a report usually presents them."""
 
-SPEECH_ROLES = (QUOTE, PARAPHRASE, CITED, TURN)
+    HEADLINE = "headline"
+    BYLINE = "byline"
+    SPEAKER_HEADER = "speaker_header"
+    SECTION_TITLE = "section_title"
+    BODY = "body"
+
+
+class Role(StrEnum):
+    """How a paragraph relates to the person it is attributed to."""
+
+    QUOTE = "quote"            # holds the speaker's own words in quotation marks
+    PARAPHRASE = "paraphrase"  # "X said/thinks ..." without quotation marks
+    CITED = "cited"            # the speaker quotes somebody else
+    NARRATION = "narration"    # the reporter's own text
+    HEADING = "heading"        # headline, speaker header or section title
+    TURN = "turn"              # a transcript line "NAME：words" (minutes, interviews)
+
+
+SPEECH_ROLES = (Role.QUOTE, Role.PARAPHRASE, Role.CITED, Role.TURN)
 
 
 @dataclass(frozen=True)
@@ -36,22 +44,8 @@ class Speaker:
     reporter: bool = False            # the article's own voice, not an interviewee
 
 
-class _Spanned:
-    """Start and end offsets of a paragraph whose pieces may have been rejoined."""
-
-    spans: tuple[tuple[int, int], ...]
-
-    @property
-    def start(self) -> int:
-        return self.spans[0][0]
-
-    @property
-    def end(self) -> int:
-        return self.spans[-1][1]
-
-
 @dataclass(frozen=True)
-class RawParagraph(_Spanned):
+class RawParagraph:
     """A paragraph after layout repair, before attribution."""
 
     doc: str
@@ -65,30 +59,18 @@ class RawParagraph(_Spanned):
 
 
 @dataclass(frozen=True)
-class Paragraph(_Spanned):
+class Paragraph:
     """A paragraph with its structural kind and its attribution."""
 
     doc: str
     number: int
     text: str
     spans: tuple[tuple[int, int], ...]
-    kind: str
-    role: str
+    kind: Kind
+    role: Role
     speaker: str | None = None
     speaker_title: str | None = None
     cited: str | None = None          # the person a CITED paragraph quotes
-
-
-@dataclass(frozen=True)
-class Document:
-    """A decoded, attributed document."""
-
-    name: str                         # path relative to the indexed folder
-    text: str                         # the decoded text, as the file holds it
-    content_hash: str
-    encoding: str
-    paragraphs: tuple[Paragraph, ...]
-    speakers: tuple[Speaker, ...]
 
 
 @dataclass(frozen=True)

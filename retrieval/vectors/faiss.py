@@ -1,71 +1,26 @@
-"""Where the paragraph vectors live: the backend interface, and FAISS, the default backend.
-
-A backend stores one vector per paragraph id with a little payload (speaker, role, kind, document,
-paragraph number, text), finds the nearest vectors within a filter, and gives vectors back by id.
-Keyword search and the fusion of both signals stay in whosaid (ranking.py), so every backend ranks
-the same way. Milvus, the scale-out backend, is in milvus.py.
-"""
+"""FAISS, the default vector backend: exact while small, an HNSW graph above a size, memory-mapped."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
+
+from retrieval.errors import IndexCorrupt, rebuild_hint
+
+from .base import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, Publish, Where
 
 # Rows above which the dense index is an HNSW graph instead of an exact scan. Measured with `whosaid
 # bench` (README): one exact query costs ~1.2 ms at 2e4 rows and ~6 ms at 1e5, HNSW ~0.3 ms with
 # recall@10 >= 0.98; below this a graph saves under ~3 ms a question and costs seconds per update.
 HNSW_ABOVE = 50_000
-HNSW_M = 32                  # links per node: ~256 bytes a row on top of its 1,536-byte vector
-HNSW_EF_CONSTRUCTION = 64
-HNSW_EF_SEARCH = 128         # at least the number of candidates asked for, whichever is larger
 VECTORS_FILE = "vectors.faiss"
 
 
 def hnsw_above() -> int:
     return int(os.environ.get("WHOSAID_HNSW_ABOVE", HNSW_ABOVE))
-
-
-@dataclass(frozen=True)
-class Where:
-    """Which paragraphs a search may return, in two forms that say the same: a mask over the loaded
-    rows (for search in this process) and the conditions it was made from (for a database's filter)."""
-
-    mask: np.ndarray = field(compare=False, repr=False)
-    speakers: tuple[str, ...] | None = None     # only these speakers ("" = the narration)
-    not_speakers: tuple[str, ...] = ()
-    not_ids: tuple[int, ...] = ()
-    not_kinds: tuple[str, ...] = ()
-
-    @property
-    def allowed(self) -> int:
-        return int(self.mask.sum())
-
-
-class VectorBackend(Protocol):
-    name: str
-    dim: int
-    local: bool           # every vector is in this process's memory (or memory-mapped)
-
-    def count(self) -> int: ...
-
-    def nearest(self, vector: np.ndarray, k: int, where: Where) -> list[tuple[int, float]]:
-        """The k nearest allowed paragraphs as (id, cosine), best first."""
-
-    def vectors_of(self, ids: Sequence[int]) -> np.ndarray: ...
-
-    def add(self, ids: np.ndarray, vectors: np.ndarray, payload: Sequence[dict]) -> None: ...
-
-    def delete(self, ids: Sequence[int]) -> None: ...
-
-    def persist(self, folder: Path) -> None:
-        """Make what was added durable; `folder` is the generation being written."""
-
-    def close(self) -> None: ...
 
 
 class FaissVectors:
@@ -77,6 +32,7 @@ class FaissVectors:
 
     name = "faiss"
     local = True
+    sends_all_rows = True      # rebuilt whole from every row's vector at each update
 
     def __init__(self, index) -> None:
         self.index = index
@@ -107,6 +63,19 @@ class FaissVectors:
         # Mapped, the vectors load in milliseconds and stay in the page cache, shared by processes.
         flags = faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY if mmap else 0
         return cls(faiss.read_index(str(path), flags))
+
+    @classmethod
+    def publish(cls, folder: Path, uri: str | None, manifest, previous, ids: np.ndarray, vectors: np.ndarray,
+                payloads: Sequence[dict], kept: set[int], live: set[int], write: Publish) -> None:
+        write(manifest, cls.build(manifest.dim, ids, vectors))
+
+    @classmethod
+    def open_live(cls, manifest, folder: Path, uri: str | None, rows: int) -> FaissVectors:
+        # Mapped files cost no private memory and load in milliseconds (an empty one cannot be).
+        vectors = cls.load(folder / VECTORS_FILE, mmap=manifest.count > 0)
+        if vectors.count() != rows:
+            raise IndexCorrupt(f"{folder}: {vectors.count()} vectors but {rows} paragraphs; {rebuild_hint()}")
+        return vectors
 
     @property
     def graph(self):

@@ -24,53 +24,21 @@ from pathlib import Path
 
 import numpy as np
 
-from .aliases import Alias
-from .documents import Speaker
-from .errors import IndexCorrupt, IndexLocked, IndexMismatch, IndexMissing, first_line
-from .keyword import KeywordIndex, TokenTable
-from .rows import RowTable
-from .vectors import VECTORS_FILE, FaissVectors, VectorBackend
+from retrieval.errors import IndexCorrupt, IndexLocked, IndexMismatch, IndexMissing, first_line, rebuild_hint
+from retrieval.records import Speaker
+from retrieval.store.keyword import KeywordIndex, TokenTable
+from retrieval.store.manifest import FORMAT_VERSION, Manifest
+from retrieval.store.rows import RowTable
+from retrieval.text.aliases import Alias
+from retrieval.vectors import factory
+from retrieval.vectors.base import VectorBackend
 
-FORMAT_VERSION = 3
 _MANIFEST = "manifest.json"
 _ROWS = "rows"
 _SPEAKERS = "speakers.json"
 _ALIASES = "aliases.json"          # each speaker's aliases, in speakers.json's order
 _BM25 = "bm25"
 _TOKENS = "tokens"
-
-
-@dataclass(frozen=True)
-class DocEntry:
-    name: str
-    hash: str
-    encoding: str
-    paragraphs: int
-
-
-@dataclass(frozen=True)
-class Manifest:
-    format_version: int
-    model_id: str
-    dim: int
-    count: int
-    next_id: int
-    faiss_version: str
-    engine_version: str
-    built_at: str
-    documents: tuple[DocEntry, ...]
-    files: dict[str, list] = dataclasses.field(default_factory=dict)  # path -> [size, sha256]
-    backend: str = "faiss"              # where the vectors are: faiss (vectors.faiss here) | milvus
-    milvus_uri: str = ""                # milvus: the URI it was built on ("" = Milvus Lite in this folder)
-    collection: str = ""                # milvus: the collection
-
-    def to_json(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict) -> Manifest:
-        docs = tuple(DocEntry(**doc) for doc in data["documents"])
-        return cls(**{**data, "documents": docs})
 
 
 @dataclass
@@ -156,11 +124,6 @@ class IndexStore:
         self.folder = Path(folder)
         self.milvus_uri = milvus_uri    # overrides the URI a Milvus index was built on
 
-    def milvus_target(self, manifest: Manifest | None = None) -> str:
-        from .milvus import default_uri
-
-        return self.milvus_uri or (manifest.milvus_uri if manifest else "") or default_uri(self.folder)
-
     def exists(self) -> bool:
         return (self.folder / "CURRENT").is_file()
 
@@ -174,8 +137,7 @@ class IndexStore:
     def write_lock(self):
         """Exclusive right to write; a second writer is told at once instead of waiting."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        handle = open(self.folder / "lock", "a+")
-        try:
+        with open(self.folder / "lock", "a+") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -183,8 +145,6 @@ class IndexStore:
                     f"{self.folder}: another `whosaid index` is writing this index; wait for it to finish"
                 ) from None
             yield
-        finally:
-            handle.close()
 
     def read_manifest(self) -> Manifest:
         generation = self.current_generation()
@@ -194,19 +154,19 @@ class IndexStore:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise IndexCorrupt(f"{path}: missing; rebuild with `whosaid index`") from None
+            raise IndexCorrupt(f"{path}: missing; {rebuild_hint()}") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise IndexCorrupt(f"{path}: damaged ({exc}); rebuild with `whosaid index`") from None
+            raise IndexCorrupt(f"{path}: damaged ({exc}); {rebuild_hint()}") from None
         version = data.get("format_version") if isinstance(data, dict) else None
         if version != FORMAT_VERSION:
             raise IndexMismatch(
                 f"{self.folder} has index format {version!r}; this whosaid reads format {FORMAT_VERSION}: "
-                "rebuild with `whosaid index --rebuild`"
+                f"{rebuild_hint('--rebuild')}"
             )
         try:
             return Manifest.from_json(data)
         except (KeyError, TypeError) as exc:
-            raise IndexCorrupt(f"{path}: incomplete manifest ({exc}); rebuild with `whosaid index`") from None
+            raise IndexCorrupt(f"{path}: incomplete manifest ({exc}); {rebuild_hint()}") from None
 
     def verify(self, manifest: Manifest, folder: Path, full: bool) -> None:
         """Sizes always (cheap); checksums too when `full` (what `whosaid index` does before reuse)."""
@@ -215,12 +175,12 @@ class IndexStore:
             try:
                 actual = path.stat().st_size
             except FileNotFoundError:
-                raise IndexCorrupt(f"{path}: missing; rebuild with `whosaid index`") from None
+                raise IndexCorrupt(f"{path}: missing; {rebuild_hint()}") from None
             if actual != size:
                 raise IndexCorrupt(f"{path}: {actual} bytes, the manifest says {size} (truncated?); "
-                                   "rebuild with `whosaid index`")
+                                   f"{rebuild_hint()}")
             if full and _sha256(path) != digest:
-                raise IndexCorrupt(f"{path}: contents do not match the manifest; rebuild with `whosaid index`")
+                raise IndexCorrupt(f"{path}: contents do not match the manifest; {rebuild_hint()}")
 
     def load(self, verify: bool = False) -> Snapshot:
         import faiss
@@ -231,40 +191,23 @@ class IndexStore:
         if _newer(manifest.faiss_version, faiss.__version__):
             raise IndexMismatch(
                 f"{self.folder} was written by FAISS {manifest.faiss_version}, newer than the installed "
-                f"{faiss.__version__}: upgrade whosaid, or rebuild with `whosaid index --rebuild`"
+                f"{faiss.__version__}: upgrade whosaid, or {rebuild_hint('--rebuild')}"
             )
         self.verify(manifest, folder, full=verify)
         try:
             rows = RowTable.load(folder / _ROWS)
             speakers = [Speaker(**s) for s in json.loads((folder / _SPEAKERS).read_text(encoding="utf-8"))]
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise IndexCorrupt(f"{folder}: paragraph metadata damaged ({exc}); rebuild with `whosaid index`") from None
+            raise IndexCorrupt(f"{folder}: paragraph metadata damaged ({exc}); {rebuild_hint()}") from None
         try:
-            if manifest.backend == "milvus":
-                vectors = self._open_milvus(manifest, len(rows))
-            else:
-                # Mapped files cost no private memory and load in milliseconds (an empty one cannot be).
-                vectors = FaissVectors.load(folder / VECTORS_FILE, mmap=manifest.count > 0)
-                if vectors.count() != len(rows):
-                    raise IndexCorrupt(f"{folder}: {vectors.count()} vectors but {len(rows)} paragraphs; "
-                                       "rebuild with `whosaid index`")
+            vectors = factory.open_live(manifest, folder, self.milvus_uri, len(rows))
             keyword = KeywordIndex.load(folder / _BM25, len(rows), mmap=manifest.count > 0)
         except (RuntimeError, OSError, ValueError) as exc:
-            raise IndexCorrupt(f"{folder}: index file damaged ({first_line(exc)}); rebuild with `whosaid index`") from None
+            raise IndexCorrupt(f"{folder}: index file damaged ({first_line(exc)}); {rebuild_hint()}") from None
         if len(rows) != manifest.count or vectors.dim != manifest.dim:
             raise IndexCorrupt(f"{folder}: {len(rows)} paragraphs, the manifest says {manifest.count}; "
-                               "rebuild with `whosaid index`")
+                               f"{rebuild_hint()}")
         return Snapshot(manifest, rows, speakers, vectors, keyword, generation, folder)
-
-    def _open_milvus(self, manifest: Manifest, rows: int):
-        from .milvus import MilvusVectors
-
-        vectors = MilvusVectors.open(self.milvus_target(manifest), manifest.collection, manifest.dim)
-        held = vectors.count(below=manifest.next_id)
-        if held < rows:
-            raise IndexCorrupt(f"Milvus collection {manifest.collection} holds {held} of {rows} paragraphs; "
-                               "rebuild with `whosaid index --rebuild --backend milvus`")
-        return vectors
 
     def write(self, manifest: Manifest, rows: RowTable, speakers: list[Speaker], aliases: list[list[Alias]],
               vectors: VectorBackend,

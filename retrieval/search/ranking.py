@@ -7,25 +7,26 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from . import documents as d
-from .aliases import AliasTable
-from .index import Snapshot
-from .keyword import Tokenizer
-from .query import Analysis
-from .rows import Row
-from .textnorm import fold
-from .vectors import Where
+from retrieval.records import SPEECH_ROLES, Kind
+from retrieval.search.analysis import Analysis
+from retrieval.store.generation import Snapshot
+from retrieval.store.rows import Row
+from retrieval.text.aliases import AliasTable
+from retrieval.text.chars import han_only
+from retrieval.text.fold import fold
+from retrieval.text.tokenizer import Tokenizer
+from retrieval.vectors.base import Where
 
 # Never an answer: a header line only names its speaker, and a title only announces what the
 # paragraphs under it say (short titles also match short questions too well; see eval/tune.py).
-_NOT_ANSWERS = {d.SPEAKER_HEADER, d.BYLINE, d.HEADLINE, d.SECTION_TITLE}
+_NOT_ANSWERS = {Kind.SPEAKER_HEADER, Kind.BYLINE, Kind.HEADLINE, Kind.SECTION_TITLE}
 
 
 @dataclass(frozen=True)
 class Weights:
     """Fusion: score = dense cosine + bm25 * (bm25 / best bm25 of the question) + boost.
 
-    Tuned on eval/questions.jsonl with `whosaid eval --sweep`; see README for the figures.
+    Tuned on eval/questions.jsonl with eval/tune.py, which prints the figures the README quotes.
     """
 
     bm25: float = 0.06
@@ -74,7 +75,7 @@ class Ranker:
         self.answer_mask = ~np.isin(rows.columns["kind"], rows.codes(_NOT_ANSWERS))
         # Speakers as the row table's small integers: masks over 1e5 rows stay cheap at every question.
         self.speaker_of = rows.columns["speaker"]
-        self.narration = ~np.isin(rows.columns["role"], rows.codes(d.SPEECH_ROLES))
+        self.narration = ~np.isin(rows.columns["role"], rows.codes(SPEECH_ROLES))
 
     @cached_property
     def _matrix(self) -> np.ndarray:
@@ -122,7 +123,7 @@ class Ranker:
 
     @cached_property
     def glossary(self):
-        from .glossary import Glossary
+        from retrieval.text.glossary import Glossary
 
         return Glossary(self.snapshot.keyword.vocabulary())
 
@@ -142,7 +143,7 @@ class Ranker:
         from difflib import SequenceMatcher
 
         w = self.weights
-        query = "".join(ch for ch in fold(question) if "\u3400" <= ch <= "\u9fff")
+        query = han_only(fold(question))
         if len(query) < w.phrase_min:
             return fused
         fused = fused.copy()

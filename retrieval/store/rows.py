@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .documents import Paragraph
+from retrieval.records import Kind, Paragraph, Role
 
 _TEXT = "text.utf8"
 _STRINGS = "strings.json"
@@ -147,7 +147,7 @@ class RowTable(Sequence):
         paragraph = Paragraph(
             doc=self.string(c["doc"][i]), number=int(c["number"][i]), text=self.text(i),
             spans=tuple((flat[j], flat[j + 1]) for j in range(0, len(flat), 2)),
-            kind=self.string(c["kind"][i]), role=self.string(c["role"][i]), speaker=self.string(c["speaker"][i]),
+            kind=Kind(self.string(c["kind"][i])), role=Role(self.string(c["role"][i])), speaker=self.string(c["speaker"][i]),
             speaker_title=self.string(c["speaker_title"][i]), cited=self.string(c["cited"][i]),
         )
         return Row(int(self.ids[i]), paragraph, self.vector_key(i))

@@ -4,30 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-_ENDS = "。！？!?"
-_OPEN, _CLOSE = "“「『", "”」』"
-
-
-def sentences(text: str) -> list[tuple[int, int]]:
-    """Split on 。！？ but never inside a quotation, so a quoted statement stays one piece."""
-    spans, start, depth = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch in _OPEN:
-            depth += 1
-        elif ch in _CLOSE:
-            depth = max(0, depth - 1)
-            if depth == 0 and i > 0 and text[i - 1] in _ENDS:
-                spans.append((start, i + 1))
-                start = i + 1
-        elif ch in _ENDS and depth == 0:
-            end = i + 1
-            if end < len(text) and text[end] in _CLOSE:
-                continue
-            spans.append((start, end))
-            start = end
-    if start < len(text) and text[start:].strip():
-        spans.append((start, len(text)))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
+from retrieval.text.sentences import sentences
 
 
 def highlight(text: str, query_tokens: list[str], tokenize: Callable[[str], Iterable[str]],

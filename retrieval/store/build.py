@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -10,18 +9,23 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from . import documents as d
-from .documents import IndexReport, Progress
-from .aliases import Alias, AliasTable, speaker_aliases
-from .attribution import attribute
-from .embedders import Embedder
-from .errors import NoDocuments
-from .index import FORMAT_VERSION, DocEntry, IndexStore, Manifest, Snapshot
-from .ingest import Decoded, content_hash, read_folder, split_paragraphs
-from .keyword import KeywordIndex, Tokenizer, TokenTable
-from .rows import Row, RowTable
-from .vectors import FaissVectors
+from retrieval import __version__
+from retrieval import records as d
+from retrieval.attribution.sections import attribute
+from retrieval.embedders import Embedder
+from retrieval.errors import NoDocuments
+from retrieval.ingest.decode import Decoded
+from retrieval.ingest.files import content_hash, read_folder
+from retrieval.ingest.paragraphs import split_paragraphs
+from retrieval.records import IndexReport, Progress
+from retrieval.store.generation import IndexStore, Snapshot
+from retrieval.store.keyword import KeywordIndex, TokenTable
+from retrieval.store.manifest import FORMAT_VERSION, DocEntry, Manifest
+from retrieval.store.rows import Row, RowTable
+from retrieval.text.aliases import Alias, AliasTable, speaker_aliases
+from retrieval.text.tokenizer import Tokenizer
+from retrieval.vectors import factory
+from retrieval.vectors.base import payload
 
 BATCH = 32
 
@@ -32,7 +36,7 @@ def embed_text(paragraph: d.Paragraph) -> str:
 
 
 def vector_key(model_id: str, text: str) -> str:
-    return hashlib.sha256(f"{model_id}\x00{text}".encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(f"{model_id}\x00{text}".encode()).hexdigest()[:32]
 
 
 def _read(folder: Path) -> tuple[list[tuple[str, Decoded, str]], list[d.Skipped]]:
@@ -61,7 +65,7 @@ def alias_lists(speakers: list[d.Speaker], previous: Snapshot | None) -> list[li
 
 
 def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapshot | None,
-                progress: Progress | None = None, backend: str = "faiss"):
+                progress: Progress | None = None, backend: str = factory.DEFAULT) -> IndexReport:
     folder = Path(folder)
     docs, skipped = _read(folder)
     if not docs:
@@ -91,8 +95,8 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
     alias_table = AliasTable(speakers, aliases)  # fails here, not at the first question, if it cannot be built
     tokenizer = Tokenizer(alias_table.words)
     live = set(previous.rows.ids.tolist()) if previous else set()
-    # FAISS is rebuilt whole from every row's vector; Milvus is sent only the rows it lacks.
-    wanted = list(range(len(rows))) if backend == "faiss" else [i for i, r in enumerate(rows) if r.id not in live]
+    vectors_class = factory.backend_class(backend)
+    wanted = [i for i, r in enumerate(rows) if vectors_class.sends_all_rows or r.id not in live]
     # Segmenting is plain Python and embedding runs in C without the GIL: do both at once.
     with ThreadPoolExecutor(1) as pool:
         tokens = pool.submit(_tokens, rows, tokenizer, previous, cached, progress)
@@ -108,43 +112,15 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), documents=tuple(entries), backend=backend,
     )
     ids = np.array([rows[i].id for i in wanted], dtype=np.int64)
-    if backend == "faiss":
-        store.write(manifest, RowTable.from_rows(rows), speakers, aliases,
-                    FaissVectors.build(embedder.dim, ids, vectors), keyword, table)
-    else:
-        _write_milvus(store, manifest, previous, rows, speakers, aliases, keyword, table, ids, vectors, wanted, live)
+    row_table = RowTable.from_rows(rows)
+
+    def write(final: Manifest, vectors_backend) -> None:
+        store.write(final, row_table, speakers, aliases, vectors_backend, keyword, table)
+
+    vectors_class.publish(store.folder, store.milvus_uri, manifest, previous, ids, vectors,
+                          [payload(rows[i].paragraph) for i in wanted] if not vectors_class.sends_all_rows else [],
+                          {row.id for row in rows}, live, write)
     return IndexReport(len(docs), len(rows), embedded, **report_args)
-
-
-def _write_milvus(store: IndexStore, manifest: Manifest, previous: Snapshot | None, rows: list[Row], speakers, aliases,
-                  keyword: KeywordIndex, table: TokenTable, ids: np.ndarray, vectors: np.ndarray,
-                  wanted: list[int], live: set[int]) -> None:
-    """New rows go in before the new generation goes live and old rows leave after, so that the live
-    generation always finds its own rows; ids past the live ones are cleared first (leftovers of an
-    update that was interrupted)."""
-    from .milvus import MilvusVectors, collection_name, payload
-
-    if previous is not None and previous.manifest.backend == "milvus":
-        milvus = previous.vectors
-        manifest = dataclasses.replace(manifest, milvus_uri=store.milvus_uri or previous.manifest.milvus_uri,
-                                       collection=previous.manifest.collection)
-        milvus.delete_from(previous.manifest.next_id)
-    else:
-        manifest = dataclasses.replace(manifest, milvus_uri=store.milvus_uri or "",
-                                       collection=collection_name(store.folder))
-        milvus = MilvusVectors.open(store.milvus_target(manifest), manifest.collection, manifest.dim,
-                                    create=True, drop=True)
-    try:
-        milvus.add(ids, vectors, [payload(rows[i].paragraph) for i in wanted])
-        store.write(manifest, RowTable.from_rows(rows), speakers, aliases, milvus, keyword, table)
-        kept = {row.id for row in rows}
-        milvus.delete(sorted(live - kept))
-        if milvus.count(below=manifest.next_id) != len(rows):  # rows an interrupted update failed to remove
-            milvus.delete(sorted(set(milvus.ids_below(manifest.next_id)) - kept))
-        milvus.persist(store.folder)
-    finally:
-        if previous is None or milvus is not previous.vectors:
-            milvus.close()
 
 
 def _attributed(docs, model_id: str, previous: Snapshot | None, before: dict[str, str], same_engine: bool,

@@ -12,9 +12,9 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 
-from .documents import Speaker
-from .names import positions, surname
-from .textnorm import fold
+from retrieval.records import Speaker
+from retrieval.text.fold import fold
+from retrieval.text.names import positions, surname
 
 _ORG_SUFFIXES = (
     "股份有限公司", "有限责任公司", "有限公司", "控股", "集团", "公司", "股份",
@@ -87,7 +87,7 @@ def _pinyin_forms(name: str) -> list[str]:
     syllables = lazy_pinyin(name)
     if len(syllables) < 2 or not all(s.isalpha() for s in syllables):
         return []
-    cut = 2 if len(name) == 4 else 1
+    cut = len(surname(name))
     family, given = "".join(syllables[:cut]), "".join(syllables[cut:])
     return [f"{family} {given}", " ".join(syllables), f"{family}{given}", f"{given} {family}"]
 

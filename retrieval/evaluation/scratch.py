@@ -8,8 +8,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import NoDocuments
-from .ingest import SUFFIXES, list_files
+from retrieval.errors import NoDocuments
+from retrieval.ingest.files import SUFFIXES, list_files
 
 
 def gather(paths: list[Path], into: Path) -> int:
@@ -28,8 +28,8 @@ def gather(paths: list[Path], into: Path) -> int:
 
 @contextlib.contextmanager
 def scratch_engine(paths: list[Path], model: str | None = None, embedder=None, backend: str | None = None) -> Iterator:
-    from .search import Engine
-    from .settings import resolve
+    from retrieval.engine import Engine
+    from retrieval.settings import resolve
 
     with tempfile.TemporaryDirectory(prefix="whosaid-") as tmp:
         docs = Path(tmp) / "docs"

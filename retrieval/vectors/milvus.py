@@ -7,14 +7,16 @@ name holding a quote or a backslash stays one string and cannot change the filte
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from .errors import BackendUnavailable, IndexLocked, first_line
-from .vectors import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, Where
+from retrieval.errors import BackendUnavailable, IndexCorrupt, IndexLocked, first_line, rebuild_hint
+
+from .base import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, Publish, Where
 
 LITE_FILE = "milvus.db"
 _BATCH = 1000
@@ -47,8 +49,17 @@ def expression(where: Where) -> str:
     return " and ".join(parts)
 
 
+_REBUILD = rebuild_hint("--rebuild --backend milvus")
+
+
 def default_uri(index_dir: Path) -> str:
     return str(Path(index_dir).resolve() / LITE_FILE)
+
+
+def target(uri: str | None, manifest, index_dir: Path) -> str:
+    """Where the collection is: the URI asked for, else the one the index was built on, else Milvus Lite
+    in the index folder."""
+    return uri or (manifest.milvus_uri if manifest else "") or default_uri(index_dir)
 
 
 def collection_name(index_dir: Path) -> str:
@@ -60,13 +71,6 @@ def collection_name(index_dir: Path) -> str:
 def _clip(value: str | None, limit: int) -> str:
     data = (value or "").encode("utf-8")
     return value or "" if len(data) <= limit else data[:limit].decode("utf-8", "ignore")
-
-
-def payload(paragraph) -> dict:
-    """What Milvus keeps of a paragraph besides its vector."""
-    return {"speaker": _clip(paragraph.speaker, _LIMITS["speaker"]), "role": _clip(paragraph.role, _LIMITS["role"]),
-            "kind": _clip(paragraph.kind, _LIMITS["kind"]), "doc": _clip(paragraph.doc, _LIMITS["doc"]),
-            "paragraph": int(paragraph.number), "text": _clip(paragraph.text, _LIMITS["text"])}
 
 
 def _client(uri: str):
@@ -95,6 +99,7 @@ class MilvusVectors:
 
     name = "milvus"
     local = False
+    sends_all_rows = False     # the collection keeps its rows: an update sends only the ones it lacks
 
     def __init__(self, client, uri: str, collection: str, dim: int) -> None:
         self.client, self.uri, self.collection, self.dim = client, uri, collection, dim
@@ -110,7 +115,7 @@ class MilvusVectors:
             if not exists:
                 if not create:
                     raise BackendUnavailable(f"Milvus at {uri} has no collection {collection}; "
-                                             "rebuild with `whosaid index --rebuild --backend milvus`")
+                                             f"{_REBUILD}")
                 cls._create(client, collection, dim)
             else:
                 client.load_collection(collection)
@@ -119,6 +124,40 @@ class MilvusVectors:
         except Exception as exc:  # noqa: BLE001
             raise BackendUnavailable(f"Milvus at {uri}, collection {collection}: {first_line(exc)}") from None
         return cls(client, uri, collection, dim)
+
+    @classmethod
+    def publish(cls, folder: Path, uri: str | None, manifest, previous, ids: np.ndarray, vectors: np.ndarray,
+                payloads: Sequence[dict], kept: set[int], live: set[int], write: Publish) -> None:
+        """New rows go in before the new generation goes live and old rows leave after, so that the live
+        generation always finds its own rows; ids past the live ones are cleared first (leftovers of an
+        update that was interrupted)."""
+        if previous is not None and isinstance(previous.vectors, cls):
+            milvus = previous.vectors
+            manifest = dataclasses.replace(manifest, milvus_uri=uri or previous.manifest.milvus_uri,
+                                           collection=previous.manifest.collection)
+            milvus.delete_from(previous.manifest.next_id)
+        else:
+            manifest = dataclasses.replace(manifest, milvus_uri=uri or "", collection=collection_name(folder))
+            milvus = cls.open(target(uri, manifest, folder), manifest.collection, manifest.dim, create=True, drop=True)
+        try:
+            milvus.add(ids, vectors, payloads)
+            write(manifest, milvus)
+            milvus.delete(sorted(live - kept))
+            if milvus.count(below=manifest.next_id) != len(kept):  # rows an interrupted update failed to remove
+                milvus.delete(sorted(set(milvus.ids_below(manifest.next_id)) - kept))
+            milvus.persist(folder)
+        finally:
+            if previous is None or milvus is not previous.vectors:
+                milvus.close()
+
+    @classmethod
+    def open_live(cls, manifest, folder: Path, uri: str | None, rows: int) -> MilvusVectors:
+        # `folder` is the generation; a Milvus Lite file lives in the index folder above it.
+        vectors = cls.open(target(uri, manifest, folder.parent), manifest.collection, manifest.dim)
+        held = vectors.count(below=manifest.next_id)
+        if held < rows:
+            raise IndexCorrupt(f"Milvus collection {manifest.collection} holds {held} of {rows} paragraphs; {_REBUILD}")
+        return vectors
 
     @staticmethod
     def _create(client, collection: str, dim: int) -> None:
@@ -171,15 +210,14 @@ class MilvusVectors:
                 found[int(row["id"])] = row["vector"]
         missing = [int(i) for i in ids if int(i) not in found]
         if missing:
-            from .errors import IndexCorrupt
-
             raise IndexCorrupt(f"Milvus collection {self.collection} lacks paragraphs {missing[:5]}; "
-                               "rebuild with `whosaid index --rebuild --backend milvus`")
+                               f"{_REBUILD}")
         return np.asarray([found[int(i)] for i in ids], dtype=np.float32)
 
     def add(self, ids: np.ndarray, vectors: np.ndarray, payloads: Sequence[dict]) -> None:
         for start in range(0, len(ids), _BATCH):
-            rows = [{"id": int(i), "vector": np.asarray(v, dtype=np.float32).tolist(), **p}
+            rows = [{"id": int(i), "vector": np.asarray(v, dtype=np.float32).tolist(),
+                     **{key: _clip(value, _LIMITS[key]) if key in _LIMITS else value for key, value in p.items()}}
                     for i, v, p in zip(ids[start:start + _BATCH], vectors[start:start + _BATCH],
                                        payloads[start:start + _BATCH])]
             self.client.upsert(self.collection, rows)

@@ -7,19 +7,19 @@ import os
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from . import documents as d
-from .documents import Answer, IndexReport, Paragraph, Passage, Progress, Speaker, SpeakerScore
-from .embedders import Embedder, load_embedder
-from .errors import BadQuestion, IndexCorrupt, IndexMismatch, IndexMissing, NoDocuments
-from .highlight import highlight
-from .index import IndexStore, Snapshot
-from .query import Analysis, analyse
-from .ranking import Ranker
-from .settings import MAX_QUESTION_CHARS, Settings, resolve
+from retrieval.embedders import Embedder, load_embedder
+from retrieval.errors import BadQuestion, IndexCorrupt, IndexMismatch, IndexMissing, NoDocuments
+from retrieval.records import Answer, IndexReport, Kind, Paragraph, Passage, Progress, Speaker, SpeakerScore
+from retrieval.search.analysis import Analysis, analyse
+from retrieval.search.highlight import highlight
+from retrieval.search.ranking import DEFAULT_WEIGHTS, Ranker, Weights
+from retrieval.settings import MAX_QUESTION_CHARS, Settings, resolve
+from retrieval.store.generation import IndexStore, Snapshot
+from retrieval.vectors import factory
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,11 @@ class SpeakerInfo:
 class Engine:
     """Loads the index lazily, reloads it when another process writes a new generation."""
 
-    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None,
+                 weights: Weights = DEFAULT_WEIGHTS) -> None:
         self.settings = settings or resolve()
+        factory.check(self.settings.backend)
+        self.weights = weights
         self.store = IndexStore(self.settings.index_dir, self.settings.milvus_uri)
         self._embedder = embedder
         self._lock = threading.RLock()
@@ -70,7 +73,7 @@ class Engine:
 
     # -- index -----------------------------------------------------------------------------------
     def index(self, folder=None, progress: Progress | None = None, rebuild: bool = False) -> IndexReport:
-        from .indexing import build_index
+        from retrieval.store.build import build_index
 
         folder = folder or self.settings.docs_dir
         notes: list[str] = []
@@ -84,7 +87,7 @@ class Engine:
                 if previous is not None:
                     self._check_model(previous)
             built = previous.manifest.backend if previous is not None else self._built_backend()
-            backend = self.settings.backend or built or "faiss"
+            backend = self.settings.backend or built or factory.DEFAULT
             try:
                 report = build_index(folder, self.store, self.embedder, previous, progress, backend)
             finally:
@@ -126,13 +129,13 @@ class Engine:
                 snapshot = self.store.load()
                 self._check_model(snapshot)
                 self._snapshot = snapshot
-                self._ranker = Ranker(snapshot, embedder=self.embedder)
+                self._ranker = Ranker(snapshot, self.weights, embedder=self.embedder)
             return self._snapshot
 
     def _ranker_for(self) -> Ranker:
-        self.snapshot()
-        assert self._ranker is not None
-        return self._ranker
+        with self._lock:  # the ranker of the snapshot just checked, never of a newer one half made
+            self.snapshot()
+            return self._ranker
 
     # -- questions -------------------------------------------------------------------------------
     def ask(self, question: str, k: int = 5, speaker: str | None = None,
@@ -206,7 +209,7 @@ class Engine:
         snapshot = self.snapshot()  # once: rows and speakers must come from the same generation
         rows = snapshot.rows
         columns = rows.columns
-        body = columns["kind"] == rows.code(d.BODY)
+        body = columns["kind"] == rows.code(Kind.BODY)
         pairs, counts = np.unique(np.stack([columns["doc"][body], columns["speaker"][body]], axis=1), axis=0,
                                   return_counts=True)
         count = {(int(doc), int(speaker)): int(n) for (doc, speaker), n in zip(pairs.reshape(-1, 2), counts)}

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from . import documents as d
-from .documents import Answer, Passage
-from .query import is_english
+from retrieval.records import Answer, Passage, Role
+from retrieval.search.analysis import is_english
 
 ROLE_LABELS = {
-    "zh": {d.QUOTE: "原话", d.PARAPHRASE: "转述", d.CITED: "引述", d.NARRATION: "记者叙述",
-           d.HEADING: "标题", d.TURN: "发言"},
-    "en": {d.QUOTE: "direct quote", d.PARAPHRASE: "paraphrase", d.CITED: "cites",
-           d.NARRATION: "reporter's narration", d.HEADING: "heading", d.TURN: "statement"},
+    "zh": {Role.QUOTE: "原话", Role.PARAPHRASE: "转述", Role.CITED: "引述", Role.NARRATION: "记者叙述",
+           Role.HEADING: "标题", Role.TURN: "发言"},
+    "en": {Role.QUOTE: "direct quote", Role.PARAPHRASE: "paraphrase", Role.CITED: "cites",
+           Role.NARRATION: "reporter's narration", Role.HEADING: "heading", Role.TURN: "statement"},
 }
 TEXT = {
     "zh": {"said": "说这话的是", "who": "谈到这一点的有", "none": "文档中没有找到能回答这个问题的内容。",
@@ -33,7 +32,7 @@ def person(name: str | None, title: str | None) -> str:
 def role_label(passage: Passage, lang: str) -> str:
     p = passage.paragraph
     label = ROLE_LABELS[lang].get(p.role, p.role)
-    if p.role == d.CITED and p.cited:
+    if p.role == Role.CITED and p.cited:
         label = f"{label} {p.cited}"
     return label
 

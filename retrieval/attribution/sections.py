@@ -9,14 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import documents as d
-from .documents import Paragraph, RawParagraph, Speaker
-from .names import (
-    find_person,
-    pick_name,
-    speaker_refs,
-    split_title,
-)
+from retrieval.records import Kind, Paragraph, RawParagraph, Role, Speaker
+from retrieval.text.names import find_person, pick_name, speaker_refs, split_title
 
 # Verbs of reported speech, longest first so that 说道 wins over 说.
 CUES = tuple(sorted(
@@ -178,14 +172,14 @@ def _role(text: str, refs: tuple[str, ...], previous: str | None) -> tuple[str, 
         elif cited is None:
             cited = person
     if own:
-        return d.QUOTE, None
+        return Role.QUOTE, None
     if cited:
-        return d.CITED, cited
+        return Role.CITED, cited
     if _says(text, refs):
-        return d.PARAPHRASE, None
-    if previous in (d.QUOTE, d.PARAPHRASE) and text.startswith(CONTINUATIONS):
-        return d.PARAPHRASE, None
-    return d.NARRATION, None
+        return Role.PARAPHRASE, None
+    if previous in (Role.QUOTE, Role.PARAPHRASE) and text.startswith(CONTINUATIONS):
+        return Role.PARAPHRASE, None
+    return Role.NARRATION, None
 
 
 def attribute(raws: list[RawParagraph], doc: str) -> tuple[list[Paragraph], list[Speaker]]:
@@ -207,31 +201,31 @@ def attribute(raws: list[RawParagraph], doc: str) -> tuple[list[Paragraph], list
             current = header_at[i]
             refs = speaker_refs(current)
             previous_role = None
-            out.append(_para(p, d.SPEAKER_HEADER, d.HEADING, current))
+            out.append(_para(p, Kind.SPEAKER_HEADER, Role.HEADING, current))
             continue
         if i == byline_at:
-            out.append(_para(p, d.BYLINE, d.NARRATION, reporter))
+            out.append(_para(p, Kind.BYLINE, Role.NARRATION, reporter))
             continue
         if not _is_sentence(text):
-            kind = d.HEADLINE if not seen_body and current is reporter else d.SECTION_TITLE
-            out.append(_para(p, kind, d.HEADING, current))
+            kind = Kind.HEADLINE if not seen_body and current is reporter else Kind.SECTION_TITLE
+            out.append(_para(p, kind, Role.HEADING, current))
             continue
         seen_body = True
         turn = _TURN.match(text)
         if turn and current is reporter and not headers:
             label = turn.group(1)
             if label.startswith(_REPORTER_TURN):
-                out.append(_para(p, d.BODY, d.NARRATION, reporter))
+                out.append(_para(p, Kind.BODY, Role.NARRATION, reporter))
             else:
                 speaker = turn_speakers.setdefault(label, Speaker(name=label, doc=doc))
-                out.append(_para(p, d.BODY, d.TURN, speaker))
+                out.append(_para(p, Kind.BODY, Role.TURN, speaker))
             continue
         role, cited = _role(text, refs, previous_role)
-        if current is reporter and role != d.NARRATION and not refs:
+        if current is reporter and role != Role.NARRATION and not refs:
             # Reporter's narration that reports someone else's speech stays narration of the article.
-            role, cited = d.NARRATION, None
+            role, cited = Role.NARRATION, None
         previous_role = role
-        out.append(_para(p, d.BODY, role, current, cited))
+        out.append(_para(p, Kind.BODY, role, current, cited))
     speakers = [h.speaker for h in headers] + list(turn_speakers.values())
     return out, speakers
 

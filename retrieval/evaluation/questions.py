@@ -7,8 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from .documents import Answer
-from .errors import WhosaidError
+from retrieval.errors import WhosaidError
+from retrieval.records import Answer
 
 
 @dataclass(frozen=True)

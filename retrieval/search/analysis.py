@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .aliases import AliasTable, Mention, match_form
+from retrieval.text.aliases import AliasTable, Mention, match_form
+from retrieval.text.chars import HAN
 
 _WHO = re.compile(
     r"(?:谁|哪位|哪一位|哪名)(?:代表|工会主席|主席|负责人|领导|嘉宾|专家|同志)?"
@@ -25,7 +26,6 @@ _FOLLOW_SWITCH = re.compile(r"^(那|那么)?(?P<who>.{1,20}?)(呢|怎么说|怎�
 _FOLLOW_OTHERS = re.compile(r"^(那么?)?(其他|别的|其余)(代表|人|发言人|嘉宾)|\bother (delegates|speakers|people)\b|"
                             r"\bwhat about (the )?others\b|\bwho else\b", re.IGNORECASE)
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-_HAN = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class Analysis:
 
 
 def is_english(question: str) -> bool:
-    return len(_LATIN_WORD.findall(question)) >= 2 and len(_HAN.findall(question)) <= 2
+    return len(_LATIN_WORD.findall(question)) >= 2 and len(HAN.findall(question)) <= 2
 
 
 def analyse(question: str, aliases: AliasTable) -> Analysis:

@@ -1,0 +1,117 @@
+"""The commands people use every day: index, ask, speakers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from retrieval.errors import WhosaidError
+
+from .common import (
+    EXIT_ERROR,
+    EXIT_SKIPPED,
+    BackendOpt,
+    Bar,
+    IndexOpt,
+    MilvusOpt,
+    ModelOpt,
+    app,
+    engine_for,
+    ensure_index,
+    fail,
+)
+from .output import answer_json, error_json, report_lines
+
+
+@app.command()
+def index(
+    folder: Annotated[Path | None, typer.Argument(help="Folder of .txt/.md documents [default: seeds/]")] = None,
+    index: IndexOpt = None, model: ModelOpt = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Start from scratch (e.g. to change model)")] = False,
+    backend: BackendOpt = None, milvus_uri: MilvusOpt = None,
+) -> None:
+    """Build or update the index from a folder of documents."""
+    engine = engine_for(index, model, folder, backend, milvus_uri)
+    bar = Bar()
+    try:
+        report = engine.index(folder, progress=bar, rebuild=rebuild)
+    except WhosaidError as exc:
+        fail(exc)
+    finally:
+        bar.close()
+    report_lines(report, folder or engine.settings.docs_dir)
+    if report.skipped:
+        raise typer.Exit(EXIT_SKIPPED)
+
+
+def _print_human(answer) -> None:
+    from retrieval.labels import plain_answer
+
+    typer.echo(plain_answer(answer, color=sys.stdout.isatty()))
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help='The question, or "-" to read one question per line from stdin')],
+    k: Annotated[int, typer.Option("-k", "--top", min=1, max=50, help="How many passages")] = 5,
+    speaker: Annotated[str | None, typer.Option("--speaker", help="Only this speaker (any form of the name)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question")] = False,
+    index: IndexOpt = None, model: ModelOpt = None, backend: BackendOpt = None, milvus_uri: MilvusOpt = None,
+) -> None:
+    """Ask who said what; builds the index from seeds/ first when there is none."""
+    engine = engine_for(index, model, None, backend, milvus_uri)
+    built = ensure_index(engine)
+    if built is not None:
+        for skipped in built.skipped:
+            typer.echo(f"whosaid: skipped {skipped.path}: {skipped.reason}", err=True)
+    questions = (line.rstrip("\n") for line in sys.stdin) if question == "-" else iter([question])
+    failed = False
+    for q in questions:
+        if question == "-" and not q.strip():
+            continue
+        try:
+            answer = engine.ask(q, k=k, speaker=speaker)
+        except WhosaidError as exc:
+            failed = True
+            if as_json:
+                typer.echo(json.dumps(error_json(q, exc), ensure_ascii=False))
+                continue
+            typer.echo(f"whosaid: {exc}", err=True)
+            continue
+        if as_json:
+            typer.echo(json.dumps(answer_json(answer), ensure_ascii=False))
+        else:
+            _print_human(answer)
+    if failed:
+        raise typer.Exit(EXIT_ERROR)
+
+
+@app.command()
+def speakers(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    index: IndexOpt = None, model: ModelOpt = None,
+) -> None:
+    """List the speakers of the indexed documents."""
+    engine = engine_for(index, model)
+    try:
+        engine.ensure_index()
+        infos = engine.speakers()
+    except WhosaidError as exc:
+        fail(exc)
+    rows = [
+        {"speaker": i.speaker.name, "title": i.speaker.title, "position": i.speaker.position,
+         "organisation": i.speaker.organisation, "section_title": i.speaker.section_title,
+         "doc": i.speaker.doc, "paragraphs": i.paragraphs}
+        for i in infos
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        typer.echo(f"{r['speaker']}  {r['title'] or ''}  [{r['doc']}, {r['paragraphs']} paragraphs]")
+        if r["section_title"]:
+            typer.echo(f"    {r['section_title']}")

@@ -1,0 +1,69 @@
+"""The commands that measure: eval (answer quality on a labelled set) and bench (speed, size, memory)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from retrieval.errors import WhosaidError
+from retrieval.vectors import factory
+
+from .common import BackendOpt, ModelOpt, app, fail
+
+
+@app.command("eval")
+def evaluate(
+    file: Annotated[Path, typer.Argument(help="Labelled questions, JSON lines (see eval/questions.jsonl)")],
+    corpus: Annotated[list[Path] | None, typer.Option("--corpus", help="Documents or folders [default: seeds/ and tests/fixtures/]")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    misses: Annotated[bool, typer.Option("--misses", help="List the questions that missed")] = False,
+    k: Annotated[int, typer.Option("-k", min=1, max=50)] = 10,
+    model: ModelOpt = None, backend: BackendOpt = None,
+) -> None:
+    """Recall@1/@3, MRR, speaker accuracy and no-answer figures, per category and overall."""
+    from retrieval.evaluation.questions import format_table, load_questions, score
+    from retrieval.evaluation.scratch import scratch_engine
+
+    try:
+        questions = load_questions(file)
+        with scratch_engine(corpus or [Path("seeds"), Path("tests/fixtures")], model,
+                            backend=backend.value if backend else None) as engine:
+            answers = [engine.ask(q.question, k=k) for q in questions]
+    except WhosaidError as exc:
+        fail(exc)
+    report = score(questions, answers)
+    if as_json:
+        typer.echo(json.dumps(report if misses else {**report, "misses": len(report["misses"])},
+                              ensure_ascii=False, indent=2))
+        return
+    typer.echo(format_table(report))
+    if misses:
+        for m in report["misses"]:
+            typer.echo(f"  miss #{m['id']} [{m['category']}] {m['question']}  rank={m['rank']} "
+                       f"top={m['top_speaker']} want={m['speaker']} answerable={m['answerable']}")
+
+
+@app.command()
+def bench(
+    paragraphs: Annotated[int, typer.Option("-n", "--paragraphs", min=10, help="Corpus size (1e3; 1e4 and 1e5 on request)")] = 1000,
+    real: Annotated[int, typer.Option("--real", min=10, help="Embed this many for real; sample vectors beyond")] = 2000,
+    questions: Annotated[int, typer.Option("--questions", min=5)] = 200,
+    http: Annotated[bool, typer.Option("--http/--no-http", help="Also time the running UI's HTTP API")] = True,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    model: ModelOpt = None, backend: BackendOpt = None,
+) -> None:
+    """Benchmark indexing, queries (in-process and over HTTP), cold start, size and memory."""
+    from retrieval.bench.result import as_json as bench_json
+    from retrieval.bench.result import table
+    from retrieval.bench.run import run
+
+    try:
+        result = run(paragraphs, real=real, questions=questions, http=http, model=model,
+                     log=lambda m: typer.echo(f"whosaid bench: {m}", err=True),
+                     backend=backend.value if backend else factory.DEFAULT)
+    except WhosaidError as exc:
+        fail(exc)
+    typer.echo(bench_json(result) if as_json else table(result))

@@ -1,0 +1,32 @@
+"""`whosaid serve`: the chat page (the one command that starts the UI)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from retrieval.errors import WhosaidError
+
+from .common import BackendOpt, IndexOpt, MilvusOpt, ModelOpt, app, engine_for, ensure_index, fail
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to bind; keep 127.0.0.1 unless you mean it")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 7860,
+    share: Annotated[bool, typer.Option("--share", help="Also open a public share link")] = False,
+    index: IndexOpt = None, model: ModelOpt = None, backend: BackendOpt = None, milvus_uri: MilvusOpt = None,
+) -> None:
+    """Open the chat page (builds the index from seeds/ first when there is none)."""
+    engine = engine_for(index, model, None, backend, milvus_uri)
+    ensure_index(engine)
+    try:
+        from ui.app import build_app, launch
+
+        typer.echo(f"whosaid: chat page on http://{host}:{port} (Ctrl+C to stop)", err=True)
+        launch(build_app(engine), host=host, port=port, share=share)
+    except WhosaidError as exc:
+        fail(exc)
+    except OSError as exc:
+        fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")

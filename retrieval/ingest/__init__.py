@@ -1,0 +1,1 @@
+"""Files -> decoded text -> paragraphs with offsets into the file."""

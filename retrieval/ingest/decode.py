@@ -1,0 +1,66 @@
+"""Bytes -> text: strict decoding, control characters dropped, binary data refused."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from retrieval.errors import DecodeError
+from retrieval.text.chars import PLAIN_RANGES
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str
+
+
+def decode(data: bytes) -> Decoded:
+    """Decode bytes without guessing silently.
+
+    Strict UTF-8 comes first because GBK bytes fail it at once, while UTF-8 read as GB18030
+    gives silent mojibake; then strict GB18030 (a superset of GBK); then detection.
+    """
+    if not data:
+        raise DecodeError("empty file")
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            try:
+                return Decoded(data.decode(codec), codec)
+            except UnicodeDecodeError as exc:
+                raise DecodeError(f"has a {codec} byte-order mark but is not {codec}: {exc.reason}") from None
+    # Many NULs mean UTF-16/32 without a mark, which strict UTF-8 would accept as ASCII with NULs.
+    if data.count(b"\x00") < len(data) // 10:
+        for codec in ("utf-8", "gb18030"):
+            try:
+                return Decoded(data.decode(codec), codec)
+            except UnicodeDecodeError:
+                pass
+    from charset_normalizer import from_bytes  # only the rare files that need detection pay for it
+
+    best = from_bytes(data).best()
+    if best is None or not best.encoding.startswith(("utf_16", "utf_32", "big5", "cp950", "gb", "hz")):
+        raise DecodeError("not text in UTF-8, UTF-16, GB18030/GBK or Big5 (binary file?)")
+    return Decoded(str(best), best.encoding)
+
+
+def clean(text: str) -> str:
+    """Normalise line ends and drop control characters; offsets refer to the result."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text)
+
+
+# Printable ASCII, CJK punctuation, ideographs, full-width forms: never odd, and nearly all of a
+# Chinese text, so only the rest is looked up one character at a time.
+_PLAIN = re.compile(f"[{PLAIN_RANGES}\n\t]+")
+
+
+def looks_binary(text: str) -> bool:
+    if not text:
+        return False
+    rest = _PLAIN.sub("", text[:4096])
+    odd = sum(1 for ch in rest if unicodedata.category(ch) in ("Cc", "Co", "Cn"))
+    return odd / min(len(text), 4096) > 0.02

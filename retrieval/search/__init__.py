@@ -1,0 +1,1 @@
+"""Question -> analysis -> fused dense and keyword ranking -> highlighted passages."""

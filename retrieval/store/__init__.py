@@ -1,0 +1,1 @@
+"""One generation of the index on disk: manifest, rows, keyword index, atomic write and load, build."""

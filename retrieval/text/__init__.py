@@ -1,0 +1,1 @@
+"""Chinese-language knowledge, defined once: character classes, folding, names, aliases, words."""

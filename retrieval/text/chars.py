@@ -1,0 +1,28 @@
+"""Character classes of Chinese text, defined once: ideographs, sentence ends, clause marks, quotation marks."""
+
+from __future__ import annotations
+
+import re
+
+# CJK Unified Ideographs with Extension A: every character a name or a word of these texts uses.
+HAN_RANGE = "\u3400-\u9fff"
+HAN = re.compile(f"[{HAN_RANGE}]")
+HAN_RUN = re.compile(f"[{HAN_RANGE}]{{2,}}")
+# Printable ASCII, CJK punctuation, ideographs, full-width forms: nearly all of a Chinese text.
+PLAIN_RANGES = f"\u0020-\u007e\u3000-\u303f{HAN_RANGE}\uff00-\uffef"
+
+SENTENCE_ENDS = "。！？!?"
+CLAUSE_MARKS = "，,；;"
+# Quotation marks, opening -> closing: mainland “”, Hong Kong and Taiwan 「」 and 『』.
+QUOTE_PAIRS = {"“": "”", "「": "」", "『": "』"}
+OPENING_QUOTES = "".join(QUOTE_PAIRS)
+CLOSING_QUOTES = "".join(QUOTE_PAIRS.values())
+
+
+def is_han(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff"
+
+
+def han_only(text: str) -> str:
+    """The ideographs of a text, in order (for matching runs of words across punctuation)."""
+    return "".join(ch for ch in text if is_han(ch))
