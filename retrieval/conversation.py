@@ -59,7 +59,7 @@ def respond(engine, question: str, memory: Memory, speaker: str | None = None, k
 def _remember(topic: str, answer: Answer) -> Memory:
     speaker = answer.speaker_filter
     if speaker is None and answer.passages and not answer.who_question:
-        speaker = answer.passages[0].paragraph.speaker
+        speaker = answer.passages[0].speaker
     if speaker is None and answer.speakers:
         speaker = answer.speakers[0].speaker
     return Memory(topic=topic, speaker=speaker, shown=tuple(p.id for p in answer.passages))

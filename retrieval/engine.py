@@ -7,25 +7,20 @@ import os
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 import numpy as np
 
 from retrieval.embedders import Embedder, load_embedder
 from retrieval.errors import BadQuestion, IndexCorrupt, IndexMismatch, IndexMissing, NoDocuments
-from retrieval.records import Answer, IndexReport, Kind, Paragraph, Passage, Progress, Speaker, SpeakerScore
+from retrieval.records import Answer, IndexReport, Paragraph, Progress, SpeakerScore
+from retrieval.search import browse
 from retrieval.search.analysis import Analysis, analyse
-from retrieval.search.highlight import highlight
+from retrieval.search.browse import QuoteRow, SpeakerInfo
+from retrieval.search.passages import group_by_speaker, make_passage
 from retrieval.search.ranking import DEFAULT_WEIGHTS, Ranker, Weights
 from retrieval.settings import MAX_QUESTION_CHARS, Settings, resolve
 from retrieval.store.generation import IndexStore, Snapshot
 from retrieval.vectors import factory
-
-
-@dataclass(frozen=True)
-class SpeakerInfo:
-    speaker: Speaker
-    paragraphs: int
 
 
 class Engine:
@@ -157,7 +152,7 @@ class Engine:
             named = ranker.aliases.resolve(speaker)
             if not named:
                 raise BadQuestion(f"no speaker called {speaker!r} in the index (see `whosaid speakers`)")
-        plans = [analyse(q.strip(), ranker.aliases) for q in questions]
+        plans = [analyse(q.strip(), ranker.aliases, ranker.cited_names) for q in questions]
         vectors = self.embedder.embed_batch([plan.topic for plan in plans], "query")
         excluded, others = set(exclude), set(exclude_speakers)
 
@@ -188,33 +183,40 @@ class Engine:
         if result.relaxed:
             notes.append("这位发言人没有相关段落，下面是所有发言人的结果。 · Nothing from that speaker matched; "
                          "showing all speakers.")
+        only = analysis.filter_speakers if not result.relaxed else ()
         passages = tuple(
-            Passage(rank=i + 1, id=row.id, paragraph=row.paragraph, score=round(float(score), 4),
-                    highlights=highlight(row.paragraph.text, list(result.words), ranker.text_tokens,
-                                         ranker.snapshot.keyword.idf))
+            make_passage(i + 1, row, score, list(result.words), ranker, only, analysis.cited, ranker.reporter_of)
             for i, (row, score) in enumerate(result.hits)
         )
         speakers: tuple[SpeakerScore, ...] = ()
         if analysis.who:
-            speakers = group_by_speaker(passages, ranker.reporters)
+            speakers = group_by_speaker(passages, ranker.reporters, list(result.words), ranker.text_tokens,
+                                        ranker.snapshot.keyword.idf)
         return Answer(
             query=analysis.question, passages=passages,
             speaker_filter=analysis.speaker_filter if not result.relaxed else None,
-            answerable=result.answerable and bool(passages), who_question=analysis.who,
-            speakers=speakers, notes=tuple(notes),
+            cited_filter=analysis.cited, answerable=result.answerable and bool(passages),
+            who_question=analysis.who, speakers=speakers, notes=tuple(notes),
         )
 
     # -- browsing --------------------------------------------------------------------------------
-    def speakers(self) -> list[SpeakerInfo]:
-        snapshot = self.snapshot()  # once: rows and speakers must come from the same generation
-        rows = snapshot.rows
-        columns = rows.columns
-        body = columns["kind"] == rows.code(Kind.BODY)
-        pairs, counts = np.unique(np.stack([columns["doc"][body], columns["speaker"][body]], axis=1), axis=0,
-                                  return_counts=True)
-        count = {(int(doc), int(speaker)): int(n) for (doc, speaker), n in zip(pairs.reshape(-1, 2), counts)}
-        return [SpeakerInfo(s, count.get((rows.code(s.doc), rows.code(s.name)), 0))
-                for s in snapshot.speakers if not s.reporter]
+    def speakers(self, people_only: bool = True) -> list[SpeakerInfo]:
+        """The speakers of the index with their counts: the people, and (unless `people_only`) the voices
+        that speak too - a reporter's commentary or questions, a meeting's decisions, an outlet's reporter."""
+        infos = browse.speakers(self.snapshot())  # one snapshot: rows and speakers of the same generation
+        return [i for i in infos if i.speaker.is_person or (not people_only and i.utterances)]
+
+    def quotes(self, speaker: str | None = None, doc: str | None = None) -> list[QuoteRow]:
+        """Every utterance (of a speaker named in any form, of one document), in document order."""
+        names = None
+        if speaker:
+            names = self.resolve_speaker(speaker)
+            if not names:
+                raise BadQuestion(f"no speaker called {speaker!r} in the index (see `whosaid speakers`)")
+        snapshot = self.snapshot()
+        if doc is not None and snapshot.rows.code(doc) is None:
+            raise NoDocuments(f"no document called {doc!r} in the index")
+        return browse.quotes(snapshot, names, doc)
 
     def document(self, name: str) -> list[Paragraph]:
         rows = self.snapshot().rows
@@ -242,16 +244,6 @@ def check_question(question: object) -> None:
         raise BadQuestion("the question has no words in it, only punctuation or symbols")
 
 
-def group_by_speaker(passages: Iterable[Passage], reporters: set[str]) -> tuple[SpeakerScore, ...]:
-    """Each speaker once, best first, with the rank of their best passage."""
-    best: dict[str, SpeakerScore] = {}
-    for passage in passages:
-        name = passage.paragraph.speaker
-        if name and name not in reporters and name not in best:
-            best[name] = SpeakerScore(name, passage.score, passage.rank)
-    return tuple(best.values())
-
-
 def _model_arg(model_id: str | None) -> str | None:
     """The --model value that selects a model id recorded in a manifest."""
     if model_id is None:
@@ -259,4 +251,4 @@ def _model_arg(model_id: str | None) -> str | None:
     return model_id[3:] if model_id.startswith("st:") else model_id
 
 
-__all__ = ["Engine", "IndexReport", "SpeakerInfo", "check_question", "group_by_speaker"]
+__all__ = ["Engine", "IndexReport", "SpeakerInfo", "check_question"]

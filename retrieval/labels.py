@@ -13,9 +13,9 @@ ROLE_LABELS = {
 }
 TEXT = {
     "zh": {"said": "说这话的是", "who": "谈到这一点的有", "none": "文档中没有找到能回答这个问题的内容。",
-           "para": "段", "filter": "只看"},
+           "para": "段", "filter": "只看", "cites": "引述", "parts": "各部分"},
     "en": {"said": "Said by", "who": "Speakers on this", "none": "Nothing in the documents answers this question.",
-           "para": "paragraph", "filter": "only"},
+           "para": "paragraph", "filter": "only", "cites": "cites", "parts": "who says what"},
 }
 
 
@@ -30,10 +30,9 @@ def person(name: str | None, title: str | None) -> str:
 
 
 def role_label(passage: Passage, lang: str) -> str:
-    p = passage.paragraph
-    label = ROLE_LABELS[lang].get(p.role, p.role)
-    if p.role == Role.CITED and p.cited:
-        label = f"{label} {p.cited}"
+    label = ROLE_LABELS[lang].get(passage.role, passage.role)
+    if passage.role == Role.CITED and passage.cited:
+        label = f"{label} {passage.cited}"
     return label
 
 
@@ -43,11 +42,14 @@ def headline(answer: Answer, lang: str) -> str:
     if not answer.answerable or not answer.passages:
         return t["none"]
     if answer.who_question and answer.speakers:
-        titles = {p.paragraph.speaker: p.paragraph.speaker_title for p in answer.passages}
+        titles = {p.speaker: p.speaker_title for p in answer.passages}
         names = "、".join(person(s.speaker, titles.get(s.speaker)) for s in answer.speakers[:4])
         return f"{t['who']}: {names}" if lang == "en" else f"{t['who']}：{names}"
-    top = answer.passages[0].paragraph
+    top = answer.passages[0]
     sep = ": " if lang == "en" else "："
+    if top.role == Role.CITED and top.cited:
+        # The person asked about is quoted by somebody else: say so, never "said by" the one quoting.
+        return f"{person(top.speaker, top.speaker_title)} {t['cites']} {top.cited}"
     return f"{t['said']}{sep}{person(top.speaker, top.speaker_title)}"
 
 
@@ -72,7 +74,19 @@ def plain_answer(answer: Answer, color: bool = False) -> str:
     for p in answer.passages:
         para = p.paragraph
         lines.append("")
-        lines.append(f"[{p.rank}] {person(para.speaker, para.speaker_title)} · {role_label(p, lang)} · "
+        lines.append(f"[{p.rank}] {person(p.speaker, p.speaker_title)} · {role_label(p, lang)} · "
                      f"{para.doc} {TEXT[lang]['para']} {para.number} · {p.score:.3f}")
         lines.append("    " + marked(para.text, p.highlights, on, off))
+        if len({u.speaker for u in p.attributions}) > 1:
+            lines.append(f"    {TEXT[lang]['parts']}: " + " | ".join(part_label(para.text, u, lang) for u in p.attributions))
     return "\n".join(lines)
+
+
+def part_label(text: str, utterance, lang: str, width: int = 16) -> str:
+    """One utterance of a passage in a few words: whose, how, and how it starts."""
+    words = text[utterance.start:utterance.end]
+    words = words if len(words) <= width else words[:width] + "…"
+    role = ROLE_LABELS[lang].get(utterance.role, utterance.role)
+    if utterance.cited:
+        role = f"{role} {utterance.cited}"
+    return f"{utterance.speaker}（{role}）{words}"

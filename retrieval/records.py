@@ -31,17 +31,48 @@ class Role(StrEnum):
 SPEECH_ROLES = (Role.QUOTE, Role.PARAPHRASE, Role.CITED, Role.TURN)
 
 
+class SpeakerKind(StrEnum):
+    """Who a speaker is to the document: a person, or one of the voices that are not a person."""
+
+    PERSON = "person"
+    REPORTER = "reporter"      # the article's own voice: the byline's reporter, an interviewer
+    PRESS = "press"            # an outlet's reporter asking at a press conference ("滨海晚报记者")
+    MEETING = "meeting"        # a meeting speaking as a body in its minutes ("会议认为")
+
+
 @dataclass(frozen=True)
 class Speaker:
-    """A person who speaks in a document, as the document itself names them."""
+    """A person (or voice) who speaks in a document, as the document itself names them."""
 
-    name: str
+    name: str                         # the full name, as the document first gives it
     title: str | None = None          # the whole descriptor as written, e.g. org + position
     position: str | None = None       # the position part alone
     organisation: str | None = None
     section_title: str | None = None
     doc: str = ""
-    reporter: bool = False            # the article's own voice, not an interviewee
+    kind: SpeakerKind = SpeakerKind.PERSON
+    forms: tuple[str, ...] = ()       # other ways the document names them: 付主任, 发言人吴静
+
+    @property
+    def is_person(self) -> bool:
+        return self.kind is SpeakerKind.PERSON
+
+    @classmethod
+    def from_json(cls, data: dict) -> Speaker:
+        return cls(**{**data, "kind": SpeakerKind(data.get("kind", "person")), "forms": tuple(data.get("forms", ()))})
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """A span of a paragraph that one speaker says, and how: the unit of attribution."""
+
+    start: int                        # character offsets into the paragraph's text
+    end: int
+    speaker: str
+    role: Role                        # quote, paraphrase, cited or turn
+    speaker_title: str | None = None
+    cited: str | None = None          # the person a CITED utterance quotes
+    cue: str = ""                     # what decided it: the speech verb, "label", "continues", ...
 
 
 @dataclass(frozen=True)
@@ -71,6 +102,7 @@ class Paragraph:
     speaker: str | None = None
     speaker_title: str | None = None
     cited: str | None = None          # the person a CITED paragraph quotes
+    utterances: tuple[Utterance, ...] = ()   # who says which span; the paragraph's own speaker is the longest's
 
 
 @dataclass(frozen=True)
@@ -90,6 +122,15 @@ class Passage:
     paragraph: Paragraph
     score: float
     highlights: tuple[tuple[int, int], ...] = ()
+    # Whose words answer: the utterance under the highlight (the reporter's narration when none is).
+    speaker: str | None = None
+    speaker_title: str | None = None
+    role: Role = Role.NARRATION
+    cited: str | None = None
+
+    @property
+    def attributions(self) -> tuple[Utterance, ...]:
+        return self.paragraph.utterances
 
 
 @dataclass(frozen=True)
@@ -106,6 +147,7 @@ class Answer:
     query: str
     passages: tuple[Passage, ...]
     speaker_filter: str | None = None
+    cited_filter: str | None = None   # "what did X say" where X is only quoted by others
     answerable: bool = True
     who_question: bool = False
     speakers: tuple[SpeakerScore, ...] = ()

@@ -78,7 +78,7 @@ def chat(engine: Engine, message, history: list, speaker: str | None, memory: Me
         turn = respond(engine, text, memory, speaker=speaker or None, k=k)
     except WhosaidError as exc:
         return [{"role": "assistant", "content": escape(str(exc))}], memory, []
-    sources = [(f"{p.rank}. {p.paragraph.speaker or ''} · {p.paragraph.doc} ¶{p.paragraph.number}",
+    sources = [(f"{p.rank}. {p.speaker or ''} · {p.paragraph.doc} ¶{p.paragraph.number}",
                 f"{p.paragraph.doc}\x1f{p.paragraph.number}") for p in turn.answer.passages]
     return answer_messages(turn.answer, examples), turn.memory, sources
 

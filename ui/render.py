@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 
-from retrieval.labels import ROLE_LABELS, TEXT, headline, language, marked, person
+from retrieval.labels import ROLE_LABELS, TEXT, headline, language, marked, part_label, person
 from retrieval.records import Answer, Kind, Paragraph, Passage, Role
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$:/=])")
@@ -25,17 +25,25 @@ def marked_text(text: str, spans) -> str:
     return marked(text, spans, "<mark>", "</mark>", escape)
 
 
-def _role(p: Paragraph, lang: str) -> str:
-    zh, en = ROLE_LABELS["zh"].get(p.role, p.role), ROLE_LABELS["en"].get(p.role, p.role)
+def _role(passage: Passage, lang: str) -> str:
+    role = passage.role
+    zh, en = ROLE_LABELS["zh"].get(role, role), ROLE_LABELS["en"].get(role, role)
     label = f"{en}" if lang == "en" else f"{zh} {en}"
-    if p.role == Role.CITED and p.cited:
-        label += f" {p.cited}"
+    if role == Role.CITED and passage.cited:
+        label += f" {passage.cited}"
     return label
 
 
 def evidence_title(passage: Passage, lang: str) -> str:
-    p = passage.paragraph
-    return f"{passage.rank}. {person(p.speaker, p.speaker_title)} · {_role(p, lang)}"
+    return f"{passage.rank}. {person(passage.speaker, passage.speaker_title)} · {_role(passage, lang)}"
+
+
+def parts_line(passage: Passage, lang: str) -> str:
+    """Whose words each part of a passage is, when more than one person speaks in it ("" otherwise)."""
+    if len({u.speaker for u in passage.attributions}) < 2:
+        return ""
+    lead = "Who says what: " if lang == "en" else "各部分 · Who says what："
+    return lead + " | ".join(part_label(passage.paragraph.text, u, lang) for u in passage.attributions)
 
 
 def evidence_log(passage: Passage, lang: str) -> str:
@@ -60,12 +68,13 @@ def answer_messages(answer: Answer, examples: list[str]) -> list[dict]:
     for passage in answer.passages:
         messages.append({
             "role": "assistant",
-            "content": marked_text(passage.paragraph.text, passage.highlights),
+            "content": marked_text(passage.paragraph.text, passage.highlights) + (
+                f"\n\n_{escape(parts_line(passage, lang))}_" if parts_line(passage, lang) else ""),
             # The title is rendered as markdown, the log as plain text.
             "metadata": {"title": escape(evidence_title(passage, lang)), "log": evidence_log(passage, lang),
                          "id": f"passage-{passage.id}"},
         })
-    speaker = answer.speaker_filter or answer.passages[0].paragraph.speaker
+    speaker = answer.speaker_filter or answer.passages[0].speaker
     if lang == "en":
         options = [{"value": "What else did they say?", "label": "More from this speaker"},
                    {"value": "What did other delegates say on this?", "label": "Other delegates on this topic"}]

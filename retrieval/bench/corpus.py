@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.attribution.sections import attribute
+from retrieval.attribution.document import attribute
 from retrieval.embedders import Embedder
 from retrieval.ingest.files import list_files, read_text
 from retrieval.ingest.paragraphs import split_paragraphs
@@ -29,7 +29,7 @@ def _pool(sources: list[Path]) -> tuple[list[str], list[str]]:
         for path in list_files(folder) if folder.is_dir() else [folder]:
             text = read_text(path).text
             paragraphs, speakers = attribute(split_paragraphs(path.name, text), path.name)
-            titles += [s.title for s in speakers if s.title]
+            titles += [s.title for s in speakers if s.title and s.is_person]
             for p in paragraphs:
                 if p.kind == Kind.BODY:
                     pool += [p.text[s:e] for s, e in sentences(p.text) if len(p.text[s:e]) > 8]

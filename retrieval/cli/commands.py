@@ -24,7 +24,7 @@ from .common import (
     ensure_index,
     fail,
 )
-from .output import answer_json, error_json, report_lines
+from .output import answer_json, error_json, quote_json, report_lines, speaker_json, write_csv
 
 
 @app.command()
@@ -95,23 +95,49 @@ def speakers(
     as_json: Annotated[bool, typer.Option("--json")] = False,
     index: IndexOpt = None, model: ModelOpt = None,
 ) -> None:
-    """List the speakers of the indexed documents."""
+    """List who speaks in the indexed documents: people, and the reporters' and meetings' own voices."""
     engine = engine_for(index, model)
     try:
         engine.ensure_index()
-        infos = engine.speakers()
+        infos = engine.speakers(people_only=False)
     except WhosaidError as exc:
         fail(exc)
-    rows = [
-        {"speaker": i.speaker.name, "title": i.speaker.title, "position": i.speaker.position,
-         "organisation": i.speaker.organisation, "section_title": i.speaker.section_title,
-         "doc": i.speaker.doc, "paragraphs": i.paragraphs}
-        for i in infos
-    ]
+    rows = [speaker_json(i) for i in infos]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for r in rows:
-        typer.echo(f"{r['speaker']}  {r['title'] or ''}  [{r['doc']}, {r['paragraphs']} paragraphs]")
+        kind = "" if r["kind"] == "person" else f" ({r['kind']})"
+        typer.echo(f"{r['speaker']}{kind}  {r['title'] or ''}  [{r['doc']}, {r['utterances']} utterances in "
+                   f"{r['paragraphs']} paragraphs]")
         if r["section_title"]:
             typer.echo(f"    {r['section_title']}")
+
+
+@app.command()
+def quotes(
+    speaker: Annotated[str | None, typer.Option("--speaker", help="Only this speaker (any form of the name)")] = None,
+    doc: Annotated[str | None, typer.Option("--doc", help="Only this document (its name as indexed)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines: one utterance per line")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV with a header row")] = False,
+    index: IndexOpt = None, model: ModelOpt = None,
+) -> None:
+    """Every utterance: who said it (title), how (quote, paraphrase, cited, turn), the words and where."""
+    if as_json and as_csv:
+        fail("choose one of --json and --csv")
+    engine = engine_for(index, model)
+    try:
+        engine.ensure_index()
+        rows = [quote_json(q) for q in engine.quotes(speaker=speaker, doc=doc)]
+    except WhosaidError as exc:
+        fail(exc)
+    if as_csv:
+        write_csv(rows, sys.stdout)
+        return
+    for r in rows:
+        if as_json:
+            typer.echo(json.dumps(r, ensure_ascii=False))
+            continue
+        cited = f" {r['cited']}" if r["cited"] else ""
+        title = f"（{r['speaker_title']}）" if r["speaker_title"] else ""
+        typer.echo(f"{r['speaker']}{title} · {r['role']}{cited} · {r['doc']} ¶{r['paragraph']}\n    {r['text']}")

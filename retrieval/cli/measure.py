@@ -21,29 +21,42 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json")] = False,
     misses: Annotated[bool, typer.Option("--misses", help="List the questions that missed")] = False,
     k: Annotated[int, typer.Option("-k", min=1, max=50)] = 10,
+    attribution: Annotated[list[Path] | None, typer.Option(
+        "--attribution", help="Gold folders of attributed documents [default: the sets under eval/attribution/]")] = None,
     model: ModelOpt = None, backend: BackendOpt = None,
 ) -> None:
-    """Recall@1/@3, MRR, speaker accuracy and no-answer figures, per category and overall."""
+    """Retrieval (recall@1/@3, MRR, speaker accuracy, no-answer) per category, and attribution (speech
+    sentences given to the right person, speaker lists' precision and recall) per layout."""
+    from retrieval.evaluation import attribution as attributed
     from retrieval.evaluation.questions import format_table, load_questions, score
     from retrieval.evaluation.scratch import scratch_engine
 
+    folders = attribution or sorted(p for p in Path("eval/attribution").glob("*") if (p / "gold.jsonl").is_file())
     try:
         questions = load_questions(file)
         with scratch_engine(corpus or [Path("seeds"), Path("tests/fixtures")], model,
                             backend=backend.value if backend else None) as engine:
             answers = [engine.ask(q.question, k=k) for q in questions]
+        sets = {folder.name: attributed.evaluate(folder) for folder in folders}
     except WhosaidError as exc:
         fail(exc)
     report = score(questions, answers)
     if as_json:
-        typer.echo(json.dumps(report if misses else {**report, "misses": len(report["misses"])},
-                              ensure_ascii=False, indent=2))
+        out = report if misses else {**report, "misses": len(report["misses"])}
+        out["attribution"] = {name: r if misses else {**r, "wrong": len(r["wrong"])} for name, r in sets.items()}
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     typer.echo(format_table(report))
     if misses:
         for m in report["misses"]:
             typer.echo(f"  miss #{m['id']} [{m['category']}] {m['question']}  rank={m['rank']} "
                        f"top={m['top_speaker']} want={m['speaker']} answerable={m['answerable']}")
+    for name, r in sets.items():
+        typer.echo("")
+        typer.echo(attributed.format_table(r, f"attribution:{name}"))
+        if misses:
+            for w in r["wrong"]:
+                typer.echo(f"  wrong [{w['doc']}] want={w['want']} got={w['got']}: {w['sentence']}")
 
 
 @app.command()

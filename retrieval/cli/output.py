@@ -27,11 +27,14 @@ def answer_json(answer) -> dict:
         "answerable": answer.answerable,
         "passages": [
             {
-                "rank": p.rank, "text": p.paragraph.text, "speaker": p.paragraph.speaker,
-                "speaker_title": p.paragraph.speaker_title, "role": p.paragraph.role, "doc": p.paragraph.doc,
+                "rank": p.rank, "text": p.paragraph.text, "speaker": p.speaker,
+                "speaker_title": p.speaker_title, "role": p.role, "doc": p.paragraph.doc,
                 "paragraph": p.paragraph.number, "score": p.score,
                 "highlights": [list(h) for h in p.highlights], "id": p.id, "kind": p.paragraph.kind,
-                "cited": p.paragraph.cited,
+                "cited": p.cited,
+                "attributions": [{"start": u.start, "end": u.end, "speaker": u.speaker,
+                                  "speaker_title": u.speaker_title, "role": u.role, "cited": u.cited}
+                                 for u in p.attributions],
             }
             for p in answer.passages
         ],
@@ -46,3 +49,25 @@ def answer_json(answer) -> dict:
 
 def error_json(question: str, exc: Exception) -> dict:
     return {"query": question, "speaker_filter": None, "answerable": False, "passages": [], "error": str(exc)}
+
+
+def speaker_json(info) -> dict:
+    s = info.speaker
+    return {"speaker": s.name, "title": s.title, "position": s.position, "organisation": s.organisation,
+            "section_title": s.section_title, "doc": s.doc, "paragraphs": info.paragraphs,
+            "kind": s.kind, "aliases": list(s.forms), "utterances": info.utterances}
+
+
+QUOTE_FIELDS = ("speaker", "speaker_title", "role", "cited", "text", "doc", "paragraph", "start", "end", "id")
+
+
+def quote_json(row) -> dict:
+    return {field: getattr(row, field) for field in QUOTE_FIELDS}
+
+
+def write_csv(rows: list[dict], stream) -> None:
+    import csv
+
+    writer = csv.DictWriter(stream, fieldnames=QUOTE_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)

@@ -66,7 +66,7 @@ def score(questions: list[Question], answers: list[Answer]) -> dict:
         if a.who_question and a.speakers:
             top_speaker = a.speakers[0].speaker
         else:
-            top_speaker = a.passages[0].paragraph.speaker if a.passages else None
+            top_speaker = a.passages[0].speaker if a.passages else None
         rows.append({"id": q.id, "category": q.category, "question": q.question, "gold": bool(gold),
                      "rank": rank, "speaker": q.speaker, "top_speaker": top_speaker,
                      "answerable": a.answerable})

@@ -37,6 +37,7 @@ class Analysis:
     who: bool
     english: bool
     topic: str = ""                      # the question without the speaker's name: what is asked about
+    cited: str | None = None             # a person only quoted by others, asked about as a speaker
 
     @property
     def speaker_filter(self) -> str | None:
@@ -47,10 +48,15 @@ def is_english(question: str) -> bool:
     return len(_LATIN_WORD.findall(question)) >= 2 and len(HAN.findall(question)) <= 2
 
 
-def analyse(question: str, aliases: AliasTable) -> Analysis:
+def analyse(question: str, aliases: AliasTable, cited_names: tuple[str, ...] = ()) -> Analysis:
+    """`cited_names`: people the documents quote through a speaker, longest first."""
     mentions = tuple(aliases.find(question))
     who = bool(_WHO.search(question))
     folded = match_form(question)
+    cited = None
+    if not mentions and not who:
+        cited = next((name for name in cited_names if len(name) >= 2 and match_form(name) in folded
+                      and _ABOUT_BEFORE.search(folded[:folded.index(match_form(name))]) is None), None)
     as_speaker: set[str] = set()
     as_topic: set[str] = set()
     for mention in mentions:
@@ -68,12 +74,15 @@ def analyse(question: str, aliases: AliasTable) -> Analysis:
     if who:
         # "哪位代表" names what the answer is, not what it is about.
         cuts += [(m.start(), m.end()) for m in _WHO.finditer(folded)]
+    if cited:
+        at = folded.index(match_form(cited))
+        cuts.append((at, at + len(match_form(cited))))
     for start, end in sorted(cuts, reverse=True):
         topic = topic[:start] + " " + topic[end:]
     return Analysis(
         question=question, mentions=mentions, filter_speakers=filter_speakers,
         boost_speakers=tuple(sorted(boost - set(filter_speakers))), who=who, english=is_english(question),
-        topic=topic.strip() or folded,
+        topic=topic.strip() or folded, cited=cited,
     )
 
 

@@ -8,12 +8,17 @@ from retrieval.text.sentences import sentences
 
 
 def highlight(text: str, query_tokens: list[str], tokenize: Callable[[str], Iterable[str]],
-              weight: Callable[[str], float], most: int = 2) -> tuple[tuple[int, int], ...]:
-    """Up to `most` sentences sharing the rarest words with the question, in text order.
+              weight: Callable[[str], float], most: int = 2,
+              within: list[tuple[int, int]] | None = None) -> tuple[tuple[int, int], ...]:
+    """Up to `most` sentences sharing the rarest words with the question, in text order; only sentences
+    inside `within` (a speaker's utterances) when given, so that the highlight is that speaker's words.
 
     A second sentence is kept only when it matches nearly as well as the best one.
     """
     spans = sentences(text)
+    if within:
+        inside = [(s, e) for s, e in spans if any(min(e, we) - max(s, ws) > (e - s) // 2 for ws, we in within)]
+        spans = inside or [(ws, we) for ws, we in within]
     if not spans:
         return ()
     wanted = set(query_tokens)

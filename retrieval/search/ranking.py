@@ -7,7 +7,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from retrieval.records import SPEECH_ROLES, Kind
+from retrieval.records import SPEECH_ROLES, Kind, SpeakerKind
 from retrieval.search.analysis import Analysis
 from retrieval.store.generation import Snapshot
 from retrieval.store.rows import Row
@@ -70,7 +70,11 @@ class Ranker:
         self.tokenizer = Tokenizer(self.aliases.words)
         # Passages come back again and again; segmenting their sentences once is enough.
         self.text_tokens = lru_cache(maxsize=16384)(lambda text: frozenset(self.tokenizer(text)))
-        self.reporters = {s.name for s in snapshot.speakers if s.reporter}
+        self.reporters = {s.name for s in snapshot.speakers if not s.is_person}   # voices, not people
+        self.reporter_of = {s.doc: s for s in snapshot.speakers if s.kind is SpeakerKind.REPORTER}
+        # People only quoted by others ("X说了什么？" finds where a speaker cites X).
+        self.cited_names = tuple(sorted({n for n in (snapshot.rows.string(c) for c in np.unique(
+            snapshot.rows.columns["utt_cited"])) if n}, key=len, reverse=True))
         rows = snapshot.rows
         self.answer_mask = ~np.isin(rows.columns["kind"], rows.codes(_NOT_ANSWERS))
         # Speakers as the row table's small integers: masks over 1e5 rows stay cheap at every question.
@@ -110,12 +114,24 @@ class Ranker:
         return self.answer_mask & self._speakers_mask(speakers)
 
     def _speakers_mask(self, speakers) -> np.ndarray:
-        return np.isin(self.speaker_of, self.snapshot.rows.codes(s or None for s in speakers))
+        """Rows where one of these speakers says something (also beside others), or that are theirs."""
+        codes = self.snapshot.rows.codes(s or None for s in speakers)
+        return np.isin(self.speaker_of, codes) | self.snapshot.rows.speaks(codes)
+
+    def _cited_mask(self, name: str) -> np.ndarray:
+        rows = self.snapshot.rows
+        code = rows.code(name)
+        if code is None:
+            return np.zeros(len(rows), dtype=bool)
+        owner = np.repeat(np.arange(len(rows)), np.diff(rows.columns["utt_offsets"]))
+        out = np.zeros(len(rows), dtype=bool)
+        out[owner[rows.columns["utt_cited"] == code]] = True
+        return out
 
     @cached_property
     def _profiles(self) -> tuple[list[str], np.ndarray]:
         """Each speaker as the header describes them, embedded once, for English descriptions."""
-        speakers = [s for s in self.snapshot.speakers if not s.reporter]
+        speakers = [s for s in self.snapshot.speakers if s.is_person]
         texts = [f"{s.title or ''}{s.name}" for s in speakers]
         if not texts or self.embedder is None:
             return [], np.zeros((0, 1), dtype=np.float32)
@@ -194,13 +210,15 @@ class Ranker:
         if exclude_speakers:
             mask &= ~self._speakers_mask(exclude_speakers)
         relaxed, only = False, None
-        if analysis.filter_speakers:
-            filtered = mask & self._mask_for(analysis.filter_speakers)
+        if analysis.filter_speakers or analysis.cited:
+            wanted = self._mask_for(analysis.filter_speakers) if analysis.filter_speakers else \
+                self._cited_mask(analysis.cited)
+            filtered = mask & wanted
             if filtered.any():
-                mask, only = filtered, tuple(analysis.filter_speakers)
+                mask, only = filtered, tuple(int(i) for i in self.snapshot.rows.ids[filtered])
             else:
                 relaxed = True
-        where = Where(mask, speakers=only, not_speakers=tuple(sorted(exclude_speakers)), not_ids=not_ids,
+        where = Where(mask, ids=only, not_speakers=tuple(sorted(exclude_speakers)), not_ids=not_ids,
                       not_kinds=tuple(sorted(_NOT_ANSWERS)))
         words = self.tokenizer(question)
         tokens = words + self.glossary.translate(question) if analysis.english else words
@@ -213,8 +231,8 @@ class Ranker:
             return Ranked([], False, relaxed, tuple(words))
         threshold = w.answer_dense_en if analysis.english else w.answer_dense_zh
         # "What did X say?" asks for X's words in general: with X named, any of them answers.
-        answerable = dense[mask].max() >= threshold or (bool(analysis.filter_speakers) and not relaxed
-                                                       and not tokens)
+        answerable = dense[mask].max() >= threshold or (bool(analysis.filter_speakers or analysis.cited)
+                                                       and not relaxed and not tokens)
         # Dictionary translations are too loose to vouch for an English question on their own.
         if not answerable and not analysis.english and bm25[mask].max() > 0:
             best_keyword = int(np.argmax(np.where(mask, bm25, -1.0)))

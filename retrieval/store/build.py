@@ -11,7 +11,7 @@ import numpy as np
 
 from retrieval import __version__
 from retrieval import records as d
-from retrieval.attribution.sections import attribute
+from retrieval.attribution.document import attribute
 from retrieval.embedders import Embedder
 from retrieval.errors import NoDocuments
 from retrieval.ingest.decode import Decoded
@@ -85,23 +85,29 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
     if same_engine and before == now:
         return IndexReport(len(docs), len(previous.rows), 0, written=False, **report_args)
 
-    rows, speakers, entries, next_id = _attributed(docs, embedder.model_id, previous, before, same_engine,
-                                                   progress)
     cached = {}
     if previous:
         for position in range(len(previous.rows)):
             cached.setdefault(previous.rows.vector_key(position), position)
-    aliases = alias_lists(speakers, previous)
-    alias_table = AliasTable(speakers, aliases)  # fails here, not at the first question, if it cannot be built
-    tokenizer = Tokenizer(alias_table.words)
+    # What the model reads depends only on the paragraphs' text, so embedding starts at once, and the
+    # attribution (the name recogniser, the rules) and the segmentation run beside it: embedding runs in
+    # C without the GIL, and so do most of the recogniser's steps.
+    raws = {name: split_paragraphs(name, decoded.text) for name, decoded, digest in docs
+            if not (same_engine and before.get(name) == digest)}
+    texts = {vector_key(embedder.model_id, raw.text): raw.text for paragraphs in raws.values() for raw in paragraphs}
+    with ThreadPoolExecutor(1) as pool:
+        embedding = pool.submit(_embed, {k: t for k, t in texts.items() if k not in cached}, embedder, progress)
+        rows, speakers, entries, next_id = _attributed(docs, embedder.model_id, previous, before, same_engine,
+                                                       progress, raws)
+        aliases = alias_lists(speakers, previous)
+        alias_table = AliasTable(speakers, aliases)  # fails here, not at the first question, if it cannot be built
+        tokenizer = Tokenizer(alias_table.words)
+        table = _tokens(rows, tokenizer, previous, cached, progress)
+        fresh = embedding.result()
     live = set(previous.rows.ids.tolist()) if previous else set()
     vectors_class = factory.backend_class(backend)
     wanted = [i for i, r in enumerate(rows) if vectors_class.sends_all_rows or r.id not in live]
-    # Segmenting is plain Python and embedding runs in C without the GIL: do both at once.
-    with ThreadPoolExecutor(1) as pool:
-        tokens = pool.submit(_tokens, rows, tokenizer, previous, cached, progress)
-        vectors = _vectors([rows[i] for i in wanted], embedder, previous, cached, progress)
-        table = tokens.result()
+    vectors = _vectors([rows[i] for i in wanted], embedder, previous, cached, progress, fresh)
     embedded = sum(1 for r in rows if r.vector_key not in cached)
     keyword = KeywordIndex.build(table)
     import faiss
@@ -124,7 +130,7 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
 
 
 def _attributed(docs, model_id: str, previous: Snapshot | None, before: dict[str, str], same_engine: bool,
-                progress: Progress | None = None):
+                progress: Progress | None = None, raws: dict[str, list] | None = None):
     """Rows and speakers of every document: an unchanged document's are taken from the previous
     generation as they were; the others are attributed afresh, keeping the ids of paragraphs whose text
     is unchanged."""
@@ -147,7 +153,8 @@ def _attributed(docs, model_id: str, previous: Snapshot | None, before: dict[str
             speakers += old_speakers.get(name, [])
             entries.append(DocEntry(name, digest, decoded.encoding, len(old_rows[name])))
             continue
-        paragraphs, found = attribute(split_paragraphs(name, decoded.text), name)
+        split = (raws or {}).get(name) or split_paragraphs(name, decoded.text)
+        paragraphs, found = attribute(split, name)
         speakers += found
         entries.append(DocEntry(name, digest, decoded.encoding, len(paragraphs)))
         # An id keeps its paragraph's text and attribution for life: a backend that stores the
@@ -167,7 +174,7 @@ def _attributed(docs, model_id: str, previous: Snapshot | None, before: dict[str
 
 
 def _identity(key: str, paragraph: d.Paragraph) -> tuple:
-    return key, paragraph.speaker, paragraph.role, paragraph.kind, paragraph.number
+    return key, paragraph.speaker, paragraph.role, paragraph.kind, paragraph.number, paragraph.utterances
 
 
 def _tokens(rows: list[Row], tokenizer: Tokenizer, previous: Snapshot | None, cached: dict[str, int],
@@ -190,15 +197,32 @@ def _tokens(rows: list[Row], tokenizer: Tokenizer, previous: Snapshot | None, ca
     return TokenTable.from_lists(lists, signatures)
 
 
+def _embed(texts: dict[str, str], embedder: Embedder, progress: Progress | None) -> dict[str, np.ndarray]:
+    """Vectors of texts, by key, in batches, with progress."""
+    keys, out = list(texts), {}
+    if progress:
+        progress("Embedding", 0, len(keys))
+    for start in range(0, len(keys), BATCH):
+        batch = keys[start:start + BATCH]
+        out.update(zip(batch, embedder.embed_batch([texts[k] for k in batch], "passage")))
+        if progress:
+            progress("Embedding", min(start + BATCH, len(keys)), len(keys))
+    return out
+
+
 def _vectors(rows: list[Row], embedder: Embedder, previous: Snapshot | None, cached: dict[str, int],
-             progress: Progress | None) -> np.ndarray:
-    """Vectors of `rows`: the previous generation's when the text was embedded before, else embedded."""
+             progress: Progress | None, fresh: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """Vectors of `rows`: just embedded (`fresh`), or the previous generation's when the text was embedded
+    before, else embedded now."""
     out = np.zeros((len(rows), embedder.dim), dtype=np.float32)
     todo: dict[str, list[int]] = {}
     texts: dict[str, str] = {}
     reuse = []
+    fresh = fresh or {}
     for i, row in enumerate(rows):
-        if previous is not None and row.vector_key in cached:
+        if row.vector_key in fresh:
+            out[i] = fresh[row.vector_key]
+        elif previous is not None and row.vector_key in cached:
             reuse.append(i)
         else:
             todo.setdefault(row.vector_key, []).append(i)
@@ -209,14 +233,6 @@ def _vectors(rows: list[Row], embedder: Embedder, previous: Snapshot | None, cac
             out[reuse] = previous.vector_matrix()[positions]
         else:
             out[reuse] = previous.vectors.vectors_of(previous.rows.ids[positions])
-    keys = list(todo)
-    if progress:
-        progress("Embedding", 0, len(keys))
-    for start in range(0, len(keys), BATCH):
-        batch = keys[start:start + BATCH]
-        vectors = embedder.embed_batch([texts[k] for k in batch], "passage")
-        for key, vector in zip(batch, vectors):
-            out[todo[key]] = vector
-        if progress:
-            progress("Embedding", min(start + BATCH, len(keys)), len(keys))
+    for key, vector in _embed(texts, embedder, progress if texts else None).items():
+        out[todo[key]] = vector
     return out

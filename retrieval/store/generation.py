@@ -196,7 +196,7 @@ class IndexStore:
         self.verify(manifest, folder, full=verify)
         try:
             rows = RowTable.load(folder / _ROWS)
-            speakers = [Speaker(**s) for s in json.loads((folder / _SPEAKERS).read_text(encoding="utf-8"))]
+            speakers = [Speaker.from_json(s) for s in json.loads((folder / _SPEAKERS).read_text(encoding="utf-8"))]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexCorrupt(f"{folder}: paragraph metadata damaged ({exc}); {rebuild_hint()}") from None
         try:

@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 
 # Bumped whenever what a generation holds changes shape; an older index is refused with `--rebuild`.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 
 @dataclass(frozen=True)

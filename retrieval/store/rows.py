@@ -16,12 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.records import Kind, Paragraph, Role
+from retrieval.records import Kind, Paragraph, Role, Utterance
 
 _TEXT = "text.utf8"
 _STRINGS = "strings.json"
 _COLUMNS = ("ids", "number", "doc", "kind", "role", "speaker", "speaker_title", "cited", "keys",
-            "text_offsets", "span_offsets", "spans")
+            "text_offsets", "span_offsets", "spans",
+            # utterances: row i's are utt_*[utt_offsets[i]:utt_offsets[i + 1]]; the strings are codes
+            "utt_offsets", "utt_start", "utt_end", "utt_speaker", "utt_role", "utt_title", "utt_cited", "utt_cue")
+_UTTERANCE_STRINGS = ("utt_speaker", "utt_role", "utt_title", "utt_cited", "utt_cue")
 _NONE = -1
 
 
@@ -97,6 +100,19 @@ class RowTable(Sequence):
             "span_offsets": span_offsets,
             "spans": spans,
         }
+        utterances = [u for x in p for u in x.utterances]
+        utt_offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum([len(x.utterances) for x in p], out=utt_offsets[1:])
+        columns.update({
+            "utt_offsets": utt_offsets,
+            "utt_start": np.array([u.start for u in utterances], dtype=np.int32),
+            "utt_end": np.array([u.end for u in utterances], dtype=np.int32),
+            "utt_speaker": np.array([code(u.speaker) for u in utterances], dtype=np.int32),
+            "utt_role": np.array([code(u.role) for u in utterances], dtype=np.int32),
+            "utt_title": np.array([code(u.speaker_title) for u in utterances], dtype=np.int32),
+            "utt_cited": np.array([code(u.cited) for u in utterances], dtype=np.int32),
+            "utt_cue": np.array([code(u.cue) for u in utterances], dtype=np.int32),
+        })
         return cls(columns, list(strings), b"".join(texts))
 
     def save(self, folder: Path) -> None:
@@ -126,8 +142,12 @@ class RowTable(Sequence):
             raise ValueError("text offsets do not match the text file")
         if len(self.columns["span_offsets"]) != n + 1 or self.columns["span_offsets"][-1] * 2 != len(self.columns["spans"]):
             raise ValueError("span offsets do not match the spans")
+        total = self.columns["utt_offsets"][-1] if len(self.columns["utt_offsets"]) == n + 1 else -1
+        if total < 0 or any(len(self.columns[c]) != total for c in ("utt_start", "utt_end", *_UTTERANCE_STRINGS)):
+            raise ValueError("utterance offsets do not match the utterances")
         top = max((int(self.columns[c].max(initial=_NONE)) for c in ("doc", "kind", "role", "speaker",
-                                                                      "speaker_title", "cited")), default=_NONE)
+                                                                      "speaker_title", "cited", *_UTTERANCE_STRINGS)),
+                  default=_NONE)
         if top >= len(self.strings):
             raise ValueError("a string code past the string table")
 
@@ -149,12 +169,32 @@ class RowTable(Sequence):
             spans=tuple((flat[j], flat[j + 1]) for j in range(0, len(flat), 2)),
             kind=Kind(self.string(c["kind"][i])), role=Role(self.string(c["role"][i])), speaker=self.string(c["speaker"][i]),
             speaker_title=self.string(c["speaker_title"][i]), cited=self.string(c["cited"][i]),
+            utterances=self.utterances(i),
         )
         return Row(int(self.ids[i]), paragraph, self.vector_key(i))
 
     def __iter__(self) -> Iterator[Row]:
         for i in range(len(self)):
             yield self[i]
+
+    def utterances(self, i: int) -> tuple[Utterance, ...]:
+        c = self.columns
+        start, end = int(c["utt_offsets"][i]), int(c["utt_offsets"][i + 1])
+        return tuple(
+            Utterance(start=int(c["utt_start"][j]), end=int(c["utt_end"][j]), speaker=self.string(c["utt_speaker"][j]),
+                      role=Role(self.string(c["utt_role"][j])), speaker_title=self.string(c["utt_title"][j]),
+                      cited=self.string(c["utt_cited"][j]), cue=self.string(c["utt_cue"][j]) or "")
+            for j in range(start, end)
+        )
+
+    def speaks(self, codes: list[int]) -> np.ndarray:
+        """Rows in which one of these speakers (string codes) has an utterance."""
+        c = self.columns
+        hit = np.isin(c["utt_speaker"], codes)
+        owner = np.repeat(np.arange(len(self)), np.diff(c["utt_offsets"]))
+        out = np.zeros(len(self), dtype=bool)
+        out[owner[hit]] = True
+        return out
 
     def text(self, i: int) -> str:
         offsets = self.columns["text_offsets"]

@@ -125,10 +125,10 @@ class AliasTable:
         """`aliases`: speaker_aliases() of each speaker, in order, when already known (stored with the index)."""
         if aliases is None:
             aliases = [speaker_aliases(s) for s in speakers]
-        self.speakers = [s for s in speakers if not s.reporter]
+        self.speakers = [s for s in speakers if s.is_person]
         table: dict[str, tuple[set[str], str]] = {}
         for speaker, forms in zip(speakers, aliases):
-            if speaker.reporter:
+            if not speaker.is_person:
                 continue
             for alias in forms:
                 names, kind = table.setdefault(alias.text, (set(), alias.kind))

@@ -24,7 +24,7 @@ class Where:
     rows (for search in this process) and the conditions it was made from (for a database's filter)."""
 
     mask: np.ndarray = field(compare=False, repr=False)
-    speakers: tuple[str, ...] | None = None     # only these speakers ("" = the narration)
+    ids: tuple[int, ...] | None = None          # only these paragraphs (a speaker's, or those citing a person)
     not_speakers: tuple[str, ...] = ()
     not_ids: tuple[int, ...] = ()
     not_kinds: tuple[str, ...] = ()

@@ -40,8 +40,8 @@ def expression(where: Where) -> str:
     parts = []
     if where.not_kinds:
         parts.append(f"kind not in {strings(where.not_kinds)}")
-    if where.speakers is not None:
-        parts.append(f"speaker in {strings(where.speakers)}")
+    if where.ids is not None:
+        parts.append("id in [" + ", ".join(str(int(i)) for i in where.ids) + "]")
     if where.not_speakers:
         parts.append(f"speaker not in {strings(where.not_speakers)}")
     if where.not_ids:
@@ -191,7 +191,7 @@ class MilvusVectors:
         return found
 
     def nearest(self, vector: np.ndarray, k: int, where: Where) -> list[tuple[int, float]]:
-        if where.allowed == 0:
+        if where.allowed == 0 or where.ids == ():
             return []
         hits = self.client.search(
             self.collection, data=[np.asarray(vector, dtype=np.float32).tolist()], limit=k,
