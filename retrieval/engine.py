@@ -185,7 +185,8 @@ class Engine:
                          "showing all speakers.")
         only = analysis.filter_speakers if not result.relaxed else ()
         passages = tuple(
-            make_passage(i + 1, row, score, list(result.words), ranker, only, analysis.cited, ranker.reporter_of)
+            make_passage(i + 1, row, score, list(result.words), ranker, only, analysis.cited, ranker.reporter_of,
+                         who=analysis.who)
             for i, (row, score) in enumerate(result.hits)
         )
         speakers: tuple[SpeakerScore, ...] = ()

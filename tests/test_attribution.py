@@ -32,7 +32,7 @@ SEED_UTTERANCES = {
     20: [(G, Q)],                        # “…”…刚文哲在作交流发言时这样说。
     21: [(G, P), (G, C)],                # 刚文哲说，… 这也正是习近平总书记突出强调“…”的原因所在。
     22: [(G, Q)],                        # 他举了一个学校的实例：“…”
-    25: [(ZH, Q)],                       # (narration) … 他说：“此次参加培训班…”
+    25: [(ZH, P), (ZH, Q)],              # 富士康是…(leads into his words) 周义兵是专职工会主席。他说：“…”
     26: [(ZH, P), (ZH, Q)],              # 周义兵直言，… “此次通过学习…”
     27: [(ZH, P)],                       # 周义兵谈到…他说通过培训…
     28: [(ZH, P)],                       # 周义兵认为，…
@@ -47,7 +47,7 @@ GBK_UTTERANCES = {
     7: [("孙丽华", Q), ("孙丽华", P)],   # “…，”孙丽华说，…
     8: [("孙丽华", P)],                  # 她表示，… (repaired: 把绝活传 / 下去)
     11: [("王志远", P)],
-    12: [("王志远", Q)],                 # (narration: the union set up sixteen stations) 王志远说：“…”
+    12: [("王志远", P), ("王志远", Q)],  # 园区工会设立了十六个“暖心驿站”… (leads into) 王志远说：“…”
     13: [("王志远", C), ("王志远", P)],  # 引用老劳模李素丽的话：“…” 他说，…
     16: [("马晓燕", P)],
     17: [("马晓燕", Q), ("马晓燕", P)],
@@ -89,8 +89,10 @@ def test_the_seed_layout_kinds_and_the_reporter():
     assert {p.number: p.kind for p in paragraphs if p.kind != Kind.BODY} == SEED_KINDS
     reporter = [s for s in speakers if s.kind is SpeakerKind.REPORTER]
     assert [(s.name, s.title) for s in reporter] == [(REPORTER, "本报记者")]
-    # narration stays the reporter's: a paragraph without utterances is theirs, never a delegate's
-    assert paragraphs[15].speaker == REPORTER and paragraphs[15].role is Role.NARRATION
+    # a paragraph where nobody speaks is narration (of the section it stands in), with no utterance:
+    # no words in it are ever given to the delegate
+    assert paragraphs[15].role is Role.NARRATION and paragraphs[15].utterances == ()
+    assert paragraphs[3].speaker == REPORTER and paragraphs[3].role is Role.NARRATION
 
 
 def test_utterances_are_offsets_into_the_paragraph_text():

@@ -147,6 +147,8 @@ def _body(raw: RawParagraph, state: _State, tokens) -> Paragraph:
         # A paragraph that is only a quotation, after narration that named somebody: their words.
         carried, carries = state.table.mentioned[-1], True
     said = state.sieves.attribute(body, carried, carries)
+    if state.section is not None:
+        _lead_in(body, said, state)
     if as_turn and said and said[0] is not None and said[0].cue == "continues":
         said = [Said(s.person, Role.TURN if s.role is not Role.CITED else s.role, s.cue, s.cited) if s else s
                 for s in said]
@@ -158,7 +160,21 @@ def _body(raw: RawParagraph, state: _State, tokens) -> Paragraph:
     state.last_ended_paragraph = last is not None
     if last is None:
         state.in_turns = False
-    return _with_utterances(raw, Kind.BODY, utterances, state.reporter)
+    return _with_utterances(raw, Kind.BODY, utterances, state.section or state.reporter)
+
+
+def _lead_in(body: Body, said: list[Said | None], state: _State) -> None:
+    """Under a speaker's header, sentences that open a paragraph in which the speaker then speaks, and that
+    name nobody, lead into the speaker's words ("园区工会设立了十六个驿站…。王某说：“…”"): theirs too."""
+    first = next((k for k, s in enumerate(said) if s is not None), None)
+    if first is None or said[first].person is not state.section:
+        return
+    for k in range(first):
+        unit = body.units[k]
+        if body.person_at(state.table, unit.start, unit.end) is None and \
+                not body.folded[unit.start:unit.end].lstrip().startswith(("记者", "据", "笔者")):
+            said[k] = Said(state.section, Role.QUOTE if body.quotes_in(unit.start, unit.end) else Role.PARAPHRASE,
+                           "section")
 
 
 def _turn(raw: RawParagraph, state: _State, speaker: Person, start: int, bullet: bool) -> Paragraph:
@@ -201,11 +217,12 @@ def _utterance(start: int, end: int, said: Said, state: _State, cue: str | None 
                      cited=said.cited, cue=cue or said.cue)
 
 
-def _with_utterances(raw: RawParagraph, kind: Kind, utterances: list[Utterance], reporter: Person) -> Paragraph:
-    """The paragraph's own speaker and role are those of its longest utterance (the reporter's narration
-    when nobody speaks in it)."""
+def _with_utterances(raw: RawParagraph, kind: Kind, utterances: list[Utterance], owner: Person) -> Paragraph:
+    """The paragraph's own speaker and role are those of its longest utterance; a paragraph where nobody
+    speaks is narration, of the section it stands in (a speaker's header) or of the reporter. (A passage
+    shows whose the highlighted words are: the reporter's, for narration.)"""
     if not utterances:
-        return _para(raw, kind, Role.NARRATION, reporter)
+        return _para(raw, kind, Role.NARRATION, owner)
     main = max(utterances, key=lambda u: u.end - u.start)
     return Paragraph(doc=raw.doc, number=raw.number, text=raw.text, spans=raw.spans, kind=kind, role=main.role,
                      speaker=main.speaker, speaker_title=main.speaker_title, cited=main.cited,

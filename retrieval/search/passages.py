@@ -25,12 +25,21 @@ def answering(utterances: tuple[Utterance, ...], spans) -> Utterance | None:
 
 
 def make_passage(rank: int, row: Row, score: float, words: list[str], ranker, speakers: tuple[str, ...] = (),
-                 cited: str | None = None, reporters: dict[str, Speaker] | None = None) -> Passage:
+                 cited: str | None = None, reporters: dict[str, Speaker] | None = None,
+                 who: bool = False) -> Passage:
+    """`speakers`/`cited`: highlight only their words; `who`: prefer anybody's words to the narration
+    around them when those answer too ("谁提到了X" asks who said it)."""
     paragraph = row.paragraph
     wanted = [u for u in paragraph.utterances
               if (speakers and u.speaker in speakers) or (cited and u.cited == cited)]
     within = [(u.start, u.end) for u in wanted] or None
-    spans = highlight(paragraph.text, words, ranker.text_tokens, ranker.snapshot.keyword.idf, within=within)
+    idf = ranker.snapshot.keyword.idf
+    spans = highlight(paragraph.text, words, ranker.text_tokens, idf, within=within)
+    if who and not within and paragraph.utterances:
+        said = highlight(paragraph.text, words, ranker.text_tokens, idf,
+                         within=[(u.start, u.end) for u in paragraph.utterances])
+        if _shares(paragraph.text, said, words, ranker.text_tokens, idf):
+            spans = said
     said = answering(tuple(wanted) or paragraph.utterances, spans)
     if said is None:
         reporter = (reporters or {}).get(paragraph.doc)
@@ -42,6 +51,12 @@ def make_passage(rank: int, row: Row, score: float, words: list[str], ranker, sp
                        speaker=name, speaker_title=title, role=role, cited=None)
     return Passage(rank=rank, id=row.id, paragraph=paragraph, score=round(float(score), 4), highlights=spans,
                    speaker=said.speaker, speaker_title=said.speaker_title, role=said.role, cited=said.cited)
+
+
+def _shares(text: str, spans, words: list[str], tokenize, weight) -> bool:
+    """Whether the spans hold one of the question's own (weighted) words."""
+    wanted = {w for w in words if weight(w) > 0}
+    return any(wanted & set(tokenize(text[s:e])) for s, e in spans)
 
 
 def group_by_speaker(passages: Iterable[Passage], voices: set[str], words: list[str] | None = None,

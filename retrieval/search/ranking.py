@@ -110,13 +110,15 @@ class Ranker:
             dense[missing] = vectors.vectors_of(self._row_ids[missing]) @ vector
         return dense
 
-    def _mask_for(self, speakers: tuple[str, ...]) -> np.ndarray:
-        return self.answer_mask & self._speakers_mask(speakers)
+    def _mask_for(self, speakers: tuple[str, ...], wide: bool = False) -> np.ndarray:
+        return self.answer_mask & self._speakers_mask(speakers, wide)
 
-    def _speakers_mask(self, speakers) -> np.ndarray:
-        """Rows where one of these speakers says something (also beside others), or that are theirs."""
+    def _speakers_mask(self, speakers, wide: bool = True) -> np.ndarray:
+        """Rows where one of these speakers says something (also beside others); `wide`: also the rows that
+        are theirs without their words (narration in their section, their headings)."""
         codes = self.snapshot.rows.codes(s or None for s in speakers)
-        return np.isin(self.speaker_of, codes) | self.snapshot.rows.speaks(codes)
+        said = self.snapshot.rows.speaks(codes)
+        return said | np.isin(self.speaker_of, codes) if wide else said
 
     def _cited_mask(self, name: str) -> np.ndarray:
         rows = self.snapshot.rows
@@ -201,6 +203,18 @@ class Ranker:
 
     def rank(self, question: str, vector: np.ndarray, analysis: Analysis, k: int,
              exclude: set[int], exclude_speakers: set[str] = frozenset()) -> Ranked:
+        """The k best passages. A speaker filter looks at that person's own words first; when nothing of
+        theirs answers, at the paragraphs of their section too (a header's section holds narration about
+        them and their organisation: "某某公司有哪些业务？")."""
+        ranked = self._rank(question, vector, analysis, k, exclude, exclude_speakers, wide=False)
+        if analysis.filter_speakers and not ranked.answerable and not ranked.relaxed:
+            wide = self._rank(question, vector, analysis, k, exclude, exclude_speakers, wide=True)
+            if wide.answerable:
+                return wide
+        return ranked
+
+    def _rank(self, question: str, vector: np.ndarray, analysis: Analysis, k: int,
+              exclude: set[int], exclude_speakers: set[str], wide: bool) -> Ranked:
         w = self.weights
         mask = self.answer_mask.copy()
         position = self.snapshot.position
@@ -211,7 +225,7 @@ class Ranker:
             mask &= ~self._speakers_mask(exclude_speakers)
         relaxed, only = False, None
         if analysis.filter_speakers or analysis.cited:
-            wanted = self._mask_for(analysis.filter_speakers) if analysis.filter_speakers else \
+            wanted = self._mask_for(analysis.filter_speakers, wide) if analysis.filter_speakers else \
                 self._cited_mask(analysis.cited)
             filtered = mask & wanted
             if filtered.any():
