@@ -1,1 +1,1 @@
-"""Paragraphs -> who says what: speakers of the document and the role of each paragraph."""
+"""Paragraphs -> utterances: who says each span of every paragraph, in every layout of Chinese reporting."""

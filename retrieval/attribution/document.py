@@ -31,7 +31,7 @@ class _State:
     def __init__(self, doc: str, raws: list[RawParagraph]) -> None:
         self.doc = doc
         self.table = NameTable()
-        self.tokens = [recognizer.tokens(p.text) for p in raws]
+        self.tokens = recognizer.tokens_many([p.text for p in raws])
         byline = layout.byline_at(raws)
         self._name_everyone(raws, byline)
         name, title = layout.reporter_name(raws[byline].text) if byline is not None else ("记者", None)

@@ -1,1 +1,1 @@
-"""`whosaid eval`: answer quality on a labelled question set, over a throw-away index."""
+"""`whosaid eval`: answer quality and attribution on labelled sets, over a throw-away index."""
