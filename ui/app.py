@@ -20,7 +20,7 @@ from .render import answer_messages, document_html, escape
 ALL = ""  # the speaker filter's value for "everyone"
 CSS = """
 .whosaid-doc { max-height: 60vh; overflow-y: auto; line-height: 1.7; }
-.whosaid-doc mark, .message mark { background: #ffe58a; color: inherit; padding: 0 2px; }
+.whosaid-doc mark, .message mark { background: #ffe58a; color: #1a1a1a; padding: 0 2px; }  /* dark text: readable in dark mode too */
 .whosaid-marked { border-left: 4px solid #f0b400; padding-left: 8px; }
 @media (max-width: 640px) {
   #main-row { flex-wrap: wrap !important; }
