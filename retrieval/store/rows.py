@@ -37,6 +37,14 @@ class Row:
     vector_key: str
 
 
+def _offsets(counts) -> np.ndarray:
+    """Start offsets of consecutive runs of these lengths, with the total at the end."""
+    counts = list(counts)
+    out = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=out[1:])
+    return out
+
+
 class Positions:
     """id -> row position, as a dict would answer, from two sorted arrays instead of 1e5 dict entries."""
 
@@ -80,39 +88,34 @@ class RowTable(Sequence):
             return _NONE if value is None else strings.setdefault(value, len(strings))
 
         texts = [r.paragraph.text.encode("utf-8") for r in rows]
-        text_offsets = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum([len(t) for t in texts], out=text_offsets[1:])
-        span_offsets = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum([len(r.paragraph.spans) for r in rows], out=span_offsets[1:])
-        spans = np.array([x for r in rows for span in r.paragraph.spans for x in span], dtype=np.int64)
         p = [r.paragraph for r in rows]
+        utterances = [u for x in p for u in x.utterances]
+
+        def coded(values) -> np.ndarray:
+            return np.array([code(v) for v in values], dtype=np.int32)
+
         columns = {
             "ids": np.array([r.id for r in rows], dtype=np.int64),
             "number": np.array([x.number for x in p], dtype=np.int32),
-            "doc": np.array([code(x.doc) for x in p], dtype=np.int32),
-            "kind": np.array([code(x.kind) for x in p], dtype=np.int32),
-            "role": np.array([code(x.role) for x in p], dtype=np.int32),
-            "speaker": np.array([code(x.speaker) for x in p], dtype=np.int32),
-            "speaker_title": np.array([code(x.speaker_title) for x in p], dtype=np.int32),
-            "cited": np.array([code(x.cited) for x in p], dtype=np.int32),
+            "doc": coded(x.doc for x in p),
+            "kind": coded(x.kind for x in p),
+            "role": coded(x.role for x in p),
+            "speaker": coded(x.speaker for x in p),
+            "speaker_title": coded(x.speaker_title for x in p),
+            "cited": coded(x.cited for x in p),
             "keys": np.frombuffer(b"".join(bytes.fromhex(r.vector_key) for r in rows), dtype=np.uint8).reshape(-1, 16),
-            "text_offsets": text_offsets,
-            "span_offsets": span_offsets,
-            "spans": spans,
-        }
-        utterances = [u for x in p for u in x.utterances]
-        utt_offsets = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum([len(x.utterances) for x in p], out=utt_offsets[1:])
-        columns.update({
-            "utt_offsets": utt_offsets,
+            "text_offsets": _offsets(len(t) for t in texts),
+            "span_offsets": _offsets(len(x.spans) for x in p),
+            "spans": np.array([v for x in p for span in x.spans for v in span], dtype=np.int64),
+            "utt_offsets": _offsets(len(x.utterances) for x in p),
             "utt_start": np.array([u.start for u in utterances], dtype=np.int32),
             "utt_end": np.array([u.end for u in utterances], dtype=np.int32),
-            "utt_speaker": np.array([code(u.speaker) for u in utterances], dtype=np.int32),
-            "utt_role": np.array([code(u.role) for u in utterances], dtype=np.int32),
-            "utt_title": np.array([code(u.speaker_title) for u in utterances], dtype=np.int32),
-            "utt_cited": np.array([code(u.cited) for u in utterances], dtype=np.int32),
-            "utt_cue": np.array([code(u.cue) for u in utterances], dtype=np.int32),
-        })
+            "utt_speaker": coded(u.speaker for u in utterances),
+            "utt_role": coded(u.role for u in utterances),
+            "utt_title": coded(u.speaker_title for u in utterances),
+            "utt_cited": coded(u.cited for u in utterances),
+            "utt_cue": coded(u.cue for u in utterances),
+        }
         return cls(columns, list(strings), b"".join(texts))
 
     def save(self, folder: Path) -> None:
