@@ -12,7 +12,7 @@ from collections import Counter
 
 from retrieval.records import Kind, Paragraph, RawParagraph, Role, Speaker, SpeakerKind, Utterance
 from retrieval.text import recognizer
-from retrieval.text.names import split_title
+from retrieval.text.names import split_title, surname
 
 from . import layout
 from .body import Paragraph as Body
@@ -39,7 +39,6 @@ class _State:
         self.byline = byline
         self.minutes = any(_MINUTES.search(p.text) for p in raws)
         self._meeting: Person | None = None
-        self.section: Person | None = None     # the speaker of a header's section
         self.closing = False                   # inside the reporter's own closing section
         self.last: Person | None = None        # who spoke last, and whether their words ended the paragraph
         self.last_ended_paragraph = False
@@ -58,11 +57,25 @@ class _State:
                 continue
             found += [(t.text, title_before(words, n, raw.text)) for n, t in enumerate(words)
                       if t.tag == "PER" and is_full_name(t.text)]
-        names = {name for name, _ in found}
-        for name, title in found:
+        parts = set()
+        for name, _ in found:
             # 申屠 or 阿依古丽 alone is part of a longer name the document also gives, not a person of its own
-            if not any(other != name and (other.startswith(name) or other.endswith(name)) for other in names):
+            if "·" in name:
+                parts.add(name.split("·", 1)[0])
+            elif len(name) > len(surname(name)) + 1:
+                parts |= {surname(name), name[len(surname(name)):]}
+        for name, title in found:
+            if name not in parts:
                 self.table.add(name, title)
+
+    @property
+    def section(self) -> Person | None:
+        """The speaker whose header the paragraphs stand under (kept by the sieves, which need it too)."""
+        return self.sieves.section
+
+    @section.setter
+    def section(self, person: Person | None) -> None:
+        self.sieves.section = person
 
     def meeting(self) -> Person:
         if self._meeting is None:
@@ -89,14 +102,12 @@ def attribute(raws: list[RawParagraph], doc: str) -> tuple[list[Paragraph], list
             continue
         if i in headers:
             state.section, state.closing, state.in_turns = headers[i], False, False
-            state.sieves.section = headers[i]
             state.table.spoke(headers[i])
             state.last, state.last_ended_paragraph = headers[i], True
             out.append(_para(raw, Kind.SPEAKER_HEADER, Role.HEADING, headers[i]))
             continue
         if layout.CLOSING.match(text):
             state.section, state.closing, state.in_turns = None, True, False
-            state.sieves.section = None
             state.last, state.last_ended_paragraph = state.reporter, True
             out.append(_para(raw, Kind.SECTION_TITLE, Role.HEADING, state.reporter))
             continue
