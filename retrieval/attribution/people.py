@@ -24,6 +24,8 @@ PRONOUN_WINDOW = 3
 _NAME = re.compile(f"^[{HAN_RANGE}]{{2,4}}$|^[{HAN_RANGE}]{{1,8}}·[{HAN_RANGE}]{{1,8}}$")
 # Tags of the words a title is made of, right before a name: organisations, places, nouns.
 _TITLE_TAGS = {"ORG", "LOC", "n", "nz", "nw", "vn", "an", "m", "q", "f", "s"}
+# Words the model tags otherwise that are part of a title all the same (副总 + 经理, 常务 + 副主任).
+_TITLE_WORDS = {"副总", "副", "常务", "执行", "首席", "总"}
 _TITLE_JOINERS = set("、“”「」‘’·（）() 　")
 # Ways of addressing anyone by surname (岳师傅, 谢医生): short forms of every person, not titles.
 ADDRESS_TERMS = ("师傅", "老师", "医生", "大夫", "教授", "律师", "先生", "女士", "阿姨", "大姐", "大爷", "奶奶", "老人",
@@ -262,7 +264,8 @@ def title_before(tokens: list[Token], n: int, text: str) -> str | None:
     i = n - 1
     while i >= 0:
         token = tokens[i]
-        if token.tag in _TITLE_TAGS or (token.tag == "w" and set(token.text) <= _TITLE_JOINERS):
+        if token.tag in _TITLE_TAGS or token.text in _TITLE_WORDS or (
+                token.tag == "w" and set(token.text) <= _TITLE_JOINERS):
             if tokens[n].start - token.start > MAX_FORM * 2:
                 break
             start = token.start
@@ -270,6 +273,9 @@ def title_before(tokens: list[Token], n: int, text: str) -> str | None:
             continue
         break
     title = text[start:tokens[n].start].strip(" 　、")
+    for opening, closing in (("（", "）"), ("(", ")")):
+        if title.count(opening) > title.count(closing):   # "主持人（某办副主任 某某）": the title is inside
+            title = title[title.rindex(opening) + 1:].strip(" 　")
     if title.count("“") != title.count("”"):   # a quotation mark belonging to the text around, not the title
         title = title.strip("“”")
     return title or None
