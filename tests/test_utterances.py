@@ -122,3 +122,24 @@ def test_the_chat_page_says_whose_words_each_part_is(news_engine):
     assert "鲁欣然" in evidence["metadata"]["title"]
     assert "Who says what" in evidence["content"]
     assert "付明远" in evidence["content"].split("Who says what")[1]
+
+
+PRESS = """市政府举行地铁开通新闻发布会
+本报讯
+主持人（市政府新闻办副主任 邝晓帆）：各位记者朋友，上午好！下面请发言人介绍情况。
+发言人吴静：地铁三号线将于月底开通，全线共设车站二十二座。
+滨海晚报记者：地铁开通后，沿线的公交线路会不会调整？
+吴静：配合地铁开通，我们将新开公交线路八条，调整公交线路二十一条，方便市民换乘。
+"""
+
+
+def test_a_journalists_question_is_not_the_answer(tmp_path, embedder):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "press.txt").write_text(PRESS, encoding="utf-8")
+    engine = make_engine(tmp_path / "ix", docs, embedder)
+    engine.index(docs)
+    answer = engine.ask("地铁开通后公交线路怎么调整？", k=3)
+    assert answer.passages[0].speaker == "吴静" and "新开公交线路八条" in answer.passages[0].paragraph.text
+    kinds = {i.speaker.name: i.speaker.kind for i in engine.speakers(people_only=False)}
+    assert kinds["滨海晚报记者"] == "press" and kinds["吴静"] == "person"

@@ -7,7 +7,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from retrieval.records import SPEECH_ROLES, Kind, SpeakerKind
+from retrieval.records import SPEECH_ROLES, Kind, Role, SpeakerKind
 from retrieval.search.analysis import Analysis
 from retrieval.store.generation import Snapshot
 from retrieval.store.rows import Row
@@ -34,6 +34,7 @@ class Weights:
     pool: int = 200                     # above it: candidates taken from FAISS and from BM25 each
     boost: float = 0.03
     who_narration: float = 0.03         # "who said X" prefers what people said over the reporter's text
+    asking: float = 0.03                # an interviewer's or an outlet's question is never the answer
     phrase: float = 0.04                # the question's longest phrase found verbatim in a paragraph
     phrase_min: int = 4                 # characters; shorter common runs are just shared words
     rerank: int = 20                    # candidates the phrase signal looks at
@@ -80,6 +81,8 @@ class Ranker:
         # Speakers as the row table's small integers: masks over 1e5 rows stay cheap at every question.
         self.speaker_of = rows.columns["speaker"]
         self.narration = ~np.isin(rows.columns["role"], rows.codes(SPEECH_ROLES))
+        askers = [s.name for s in snapshot.speakers if s.kind in (SpeakerKind.REPORTER, SpeakerKind.PRESS)]
+        self.asking = np.isin(self.speaker_of, rows.codes(askers)) & np.isin(rows.columns["role"], rows.codes([Role.TURN]))
 
     @cached_property
     def _matrix(self) -> np.ndarray:
@@ -198,6 +201,7 @@ class Ranker:
             fused = fused + w.boost * self._speakers_mask(boost)
         if who:
             fused = fused - w.who_narration * self.narration
+        fused = fused - w.asking * self.asking
         fused = np.where(mask, fused, -np.inf)
         return fused, dense, bm25
 
