@@ -40,7 +40,6 @@ CITING_BEFORE = re.compile(r"(?:引用|援引|借用|引述|套用|正如|就像
 # "X有句话说得很实在：" / "X常说的一句话：" / "我的导师X说过一句话：": X's words, quoted by the speaker.
 CITING_PHRASE = re.compile(r"(?P<who>[^，。！？；：:“”「」]{2,30}?)(?:有|常说的|常说|曾经说过|说过|常對我們說|常对我们说)?"
                            r"(?:一)?句话[^：:“”「」。]{0,8}[：:]?\s*$")
-CITED_AFTER = re.compile(r"^[，,]?\s*(?P<who>[^，。！？：:“”「」]{2,16}?)(?:曾经|曾)?(?:说|說|讲|讲过|说过|說過)")
 # What a reporter does that is not speech: 记者了解到, 记者看到, 据介绍 (an unnamed source), 据悉.
 NOT_SPEECH_SUBJECT = re.compile(r"^(?:本报|本報)?(?:记者|記者|笔者|筆者)")
 PRONOUNS = {"他": "m", "她": "f"}

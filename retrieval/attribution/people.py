@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from retrieval.records import SpeakerKind
 from retrieval.text.chars import HAN_RANGE
 from retrieval.text.fold import to_simplified
-from retrieval.text.names import POSITION_WORD, split_title, surname
+from retrieval.text.names import POSITION_WORD, surname
 from retrieval.text.recognizer import Token
 
 # The longest form looked up inside a clause: a title and a name (a dotted name can be long).
@@ -279,8 +279,3 @@ def title_before(tokens: list[Token], n: int, text: str) -> str | None:
     if title.count("“") != title.count("”"):   # a quotation mark belonging to the text around, not the title
         title = title.strip("“”")
     return title or None
-
-
-def person_title(title: str | None) -> tuple[str | None, str | None]:
-    """(organisation, position) of a title, when it splits."""
-    return split_title(title)
