@@ -158,10 +158,12 @@ def test_sigkill_at_random_moments_leaves_the_old_or_the_new_index(tmp_path):
     for n in range(1, 21):
         before = store.current_generation()
         (docs / "note.txt").write_text(f"赵九说，工会要把职工的冷暖放在心上。版本{n}", encoding="utf-8")
+        # The write is widened to three pauses of a second; kills land anywhere from start-up to a little
+        # past the widened run, so some fall before, some inside and some after the write.
         proc = subprocess.Popen([sys.executable, "-m", "retrieval", "index", str(docs)],
-                                env={**cli_env(index_dir), "WHOSAID_FAULT_WRITE_PAUSE": "0.4"},
+                                env={**cli_env(index_dir), "WHOSAID_FAULT_WRITE_PAUSE": "1.0"},
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.3, one_run + 3.0))
+        time.sleep(rng.uniform(0.3, one_run + 3.5))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         outcomes["killed while writing"] += any(p.name.startswith("tmp-") for p in index_dir.iterdir())
