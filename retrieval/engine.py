@@ -20,6 +20,7 @@ from retrieval.search.passages import group_by_speaker, make_passage
 from retrieval.search.ranking import DEFAULT_WEIGHTS, Ranker, Weights
 from retrieval.settings import MAX_QUESTION_CHARS, Settings, resolve
 from retrieval.store.generation import IndexStore, Snapshot
+from retrieval.text.chars import readable, visible
 from retrieval.vectors import factory
 
 
@@ -146,10 +147,13 @@ class Engine:
                   exclude: Iterable[int] = (), exclude_speakers: Iterable[str] = ()) -> list[Answer]:
         for question in questions:
             check_question(question)
+        questions = [visible(q) for q in questions]
         ranker = self._ranker_for()
         named: tuple[str, ...] = ()
         if speaker:
-            named = ranker.aliases.resolve(speaker)
+            if not readable(speaker):
+                raise BadQuestion("the speaker's name is not valid UTF-8 text")
+            named = ranker.aliases.resolve(visible(speaker))
             if not named:
                 raise BadQuestion(f"no speaker called {speaker!r} in the index (see `whosaid speakers`)")
         plans = [analyse(q.strip(), ranker.aliases, ranker.cited_names) for q in questions]
@@ -237,6 +241,10 @@ class Engine:
 
 
 def check_question(question: object) -> None:
+    if isinstance(question, str) and not readable(question):
+        raise BadQuestion("the question is not valid UTF-8 text (it holds bytes that are no characters)")
+    if isinstance(question, str):
+        question = visible(question)
     if not isinstance(question, str) or not question.strip():
         raise BadQuestion("the question is empty: type a question, e.g. 谁谈到了青年教师？")
     if len(question) > MAX_QUESTION_CHARS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
@@ -68,7 +69,9 @@ def ask(
     if built is not None:
         for skipped in built.skipped:
             typer.echo(f"whosaid: skipped {skipped.path}: {skipped.reason}", err=True)
-    questions = (line.rstrip("\n") for line in sys.stdin) if question == "-" else iter([question])
+    # Bytes that are not UTF-8 reach the engine as lone surrogates, which it refuses line by line.
+    stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="surrogateescape") if question == "-" else None
+    questions = (line.rstrip("\n") for line in stdin) if stdin is not None else iter([question])
     failed = False
     for q in questions:
         if question == "-" and not q.strip():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import typer
 
 
@@ -48,7 +50,9 @@ def answer_json(answer) -> dict:
 
 
 def error_json(question: str, exc: Exception) -> dict:
-    return {"query": question, "speaker_filter": None, "answerable": False, "passages": [], "error": str(exc)}
+    # a question that was not UTF-8 is echoed with U+FFFD where its bad bytes were
+    shown = re.sub("[\ud800-\udfff]", "\ufffd", question)
+    return {"query": shown, "speaker_filter": None, "answerable": False, "passages": [], "error": str(exc)}
 
 
 def speaker_json(info) -> dict:

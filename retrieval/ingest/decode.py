@@ -7,10 +7,10 @@ import unicodedata
 from dataclasses import dataclass
 
 from retrieval.errors import DecodeError
-from retrieval.text.chars import PLAIN_RANGES, is_han
+from retrieval.text.chars import INVISIBLE, PLAIN_RANGES, is_han
 from retrieval.text.fold import fold
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|" + INVISIBLE.pattern)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,22 @@ OPENING_QUOTES = "".join(QUOTE_PAIRS)
 CLOSING_QUOTES = "".join(QUOTE_PAIRS.values())
 
 
+# Characters that show nothing but change matching or display: zero-width spaces and joiners, direction
+# marks and overrides (U+202E shows text reversed), word joiners, the byte-order mark.
+INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def visible(text: str) -> str:
+    """The text without invisible formatting characters (王\u200d文\u200c军 is 王文军)."""
+    return INVISIBLE.sub("", text)
+
+
+def readable(text: str) -> bool:
+    """False when the text holds lone surrogates: bytes that were not UTF-8, smuggled through as str."""
+    return _SURROGATE.search(text) is None
+
+
 def is_han(ch: str) -> bool:
     return "\u3400" <= ch <= "\u9fff"
 
