@@ -26,7 +26,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def visible(text: str) -> str:
-    """The text without invisible formatting characters (王\u200d文\u200c军 is 王文军)."""
+    """The text without invisible formatting characters (a name with a zero-width joiner inside is the name)."""
     return INVISIBLE.sub("", text)
 
 
