@@ -76,6 +76,9 @@ class NameTable:
     def __init__(self) -> None:
         self.people: list[Person] = []
         self._forms: dict[str, Person | None] = {}    # None: the form fits two people
+        # The lengths of the forms that start with each character, longest first: find() looks up only
+        # those, so scanning a clause costs one lookup per character, not one per possible length.
+        self._sizes: dict[str, tuple[int, ...]] = {}
         self.recent: list[Person] = []                # persons who spoke, the most recent last
         self.mentioned: list[Person] = []             # persons who spoke or were a sentence's subject
 
@@ -129,6 +132,9 @@ class NameTable:
             return
         person.forms.add(form)
         form = key(form)
+        sizes = self._sizes.get(form[0], ())
+        if len(form) not in sizes and len(form) <= MAX_FORM:
+            self._sizes[form[0]] = tuple(sorted(sizes + (len(form),), reverse=True))
         held = self._forms.get(form, person)
         self._forms[form] = person if held is person else (held if held is not None and key(held.name) == form else None)
 
@@ -139,11 +145,13 @@ class NameTable:
     def find(self, folded: str, start: int, end: int) -> tuple[int, Person] | None:
         """The first known form in folded[start:end] (text in simplified characters, same offsets), longest
         at its position: (position, person)."""
+        sizes = self._sizes
         for i in range(start, end):
-            for size in range(min(MAX_FORM, end - i), 1, -1):
-                person = self._forms.get(folded[i:i + size])
-                if person is not None:
-                    return i, person
+            for size in sizes.get(folded[i], ()):
+                if size <= end - i:
+                    person = self._forms.get(folded[i:i + size])
+                    if person is not None:
+                        return i, person
         return None
 
     def from_tokens(self, tokens: list[Token], text: str, start: int, end: int) -> tuple[int, Person] | None:
