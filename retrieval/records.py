@@ -83,6 +83,9 @@ class RawParagraph:
     number: int                       # 0-based position among the document's paragraphs
     text: str
     spans: tuple[tuple[int, int], ...]  # offsets into the decoded file text, one per joined piece
+    # A passage cut from a paragraph too long for the model may begin inside a quotation: the opening
+    # marks still open there ("“"), which attribution reads as if the passage began with them.
+    opens_in: str = ""
 
     @property
     def repaired(self) -> bool:

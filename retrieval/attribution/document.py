@@ -7,12 +7,14 @@ last turn. Everything comes from layout, cue words and the recogniser's names; n
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 
 from retrieval.records import Kind, Paragraph, RawParagraph, Role, Speaker, SpeakerKind, Utterance
 from retrieval.text import recognizer
 from retrieval.text.names import split_title, surname
+from retrieval.text.recognizer import Token
 
 from . import layout
 from .body import Paragraph as Body
@@ -146,15 +148,20 @@ def _headers(raws: list[RawParagraph], state: _State) -> dict[int, Person]:
 
 
 def _body(raw: RawParagraph, state: _State, tokens) -> Paragraph:
-    body = Body(raw.text, tokens)
+    # A passage cut inside a quotation is read with the open marks put back in front (as the next
+    # paragraph of a long quotation is typeset), then the offsets are taken back to the passage's own.
+    shift = len(raw.opens_in)
+    if shift:
+        tokens = [Token(t.start + shift, t.end + shift, t.text, t.tag) for t in tokens]
+    body = Body(raw.opens_in + raw.text, tokens)
     carried = state.last
     carries = state.last_ended_paragraph and carried is not None and (
-        opens_continuation(raw.text, CONTINUATIONS) or state.in_turns or state.closing)
+        opens_continuation(body.text, CONTINUATIONS) or state.in_turns or state.closing)
     as_turn = state.in_turns
     if not carries and state.section is not None and body.first_person():
         # Under a speaker's header, words in the first person are the speaker's own, as under a label.
         carried, carries, as_turn = state.section, True, True
-    elif not carries and body.quote_only(Unit(0, len(raw.text))) and state.table.mentioned:
+    elif not carries and body.quote_only(Unit(0, len(body.text))) and state.table.mentioned:
         # A paragraph that is only a quotation, after narration that named somebody: their words.
         carried, carries = state.table.mentioned[-1], True
     said = state.sieves.attribute(body, carried, carries)
@@ -165,7 +172,10 @@ def _body(raw: RawParagraph, state: _State, tokens) -> Paragraph:
                 for s in said]
     if state.closing:
         said = [s if s is not None else Said(state.reporter, Role.PARAPHRASE, "closing section") for s in said]
-    utterances = _merge(raw.text, body, said, state)
+    utterances = _merge(body.text, body, said, state)
+    if shift:
+        utterances = [dataclasses.replace(u, start=max(0, u.start - shift), end=u.end - shift) for u in utterances
+                      if u.end > shift]
     last = said[-1] if said else None
     state.last = last.person if last is not None else state.last
     state.last_ended_paragraph = last is not None

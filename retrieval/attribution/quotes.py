@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from retrieval.text.chars import CLAUSE_MARKS, QUOTE_PAIRS, SENTENCE_ENDS
+from retrieval.text.chars import CLAUSE_MARKS, QUOTE_MAX_DEPTH, QUOTE_PAIRS, SENTENCE_ENDS
 
-# Nesting deeper than this is not a quotation inside a quotation but stray marks; deeper opens are ignored.
-MAX_DEPTH = 4
 # A quotation this short without a clause mark is a term in quotation marks (“暖心驿站”), not speech.
 SPEECH_MIN_CHARS = 10
 
@@ -30,7 +28,7 @@ def quotations(text: str) -> list[Quote]:
     stack: list[tuple[str, int]] = []
     for i, ch in enumerate(text):
         if ch in QUOTE_PAIRS:
-            if len(stack) < MAX_DEPTH:
+            if len(stack) < QUOTE_MAX_DEPTH:
                 stack.append((QUOTE_PAIRS[ch], i))
         elif stack and ch == stack[-1][0]:
             closing, start = stack.pop()

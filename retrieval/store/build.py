@@ -16,7 +16,7 @@ from retrieval.embedders import Embedder
 from retrieval.errors import NoDocuments
 from retrieval.ingest.decode import Decoded
 from retrieval.ingest.files import content_hash, read_folder
-from retrieval.ingest.paragraphs import split_paragraphs
+from retrieval.ingest.paragraphs import has_words, split_document, split_paragraphs
 from retrieval.records import IndexReport, Progress
 from retrieval.store.generation import IndexStore, Snapshot
 from retrieval.store.keyword import KeywordIndex, TokenTable
@@ -48,6 +48,9 @@ def _read(folder: Path) -> tuple[list[tuple[str, Decoded, str]], list[d.Skipped]
             skipped.append(item)
             continue
         name, decoded = item
+        if not has_words(decoded.text):
+            skipped.append(d.Skipped(name, "holds no words (only marks, symbols or single letters)"))
+            continue
         digest = content_hash(decoded.text)
         if digest in seen:
             skipped.append(d.Skipped(name, f"same text as {seen[digest]}, indexed once"))
@@ -92,8 +95,12 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
     # What the model reads depends only on the paragraphs' text, so embedding starts at once, and the
     # attribution (the name recogniser, the rules) and the segmentation run beside it: embedding runs in
     # C without the GIL, and so do most of the recogniser's steps.
-    raws = {name: split_paragraphs(name, decoded.text) for name, decoded, digest in docs
-            if not (same_engine and before.get(name) == digest)}
+    raws, notes = {}, []
+    for name, decoded, digest in docs:
+        if not (same_engine and before.get(name) == digest):
+            raws[name], note = split_document(name, decoded.text)
+            if note:
+                notes.append(f"{name}: {note}")
     texts = {vector_key(embedder.model_id, raw.text): raw.text for paragraphs in raws.values() for raw in paragraphs}
     with ThreadPoolExecutor(1) as pool:
         embedding = pool.submit(_embed, {k: t for k, t in texts.items() if k not in cached}, embedder, progress)
@@ -126,7 +133,7 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
     vectors_class.publish(store.folder, store.milvus_uri, manifest, previous, ids, vectors,
                           [payload(rows[i].paragraph) for i in wanted] if not vectors_class.sends_all_rows else [],
                           {row.id for row in rows}, live, write)
-    return IndexReport(len(docs), len(rows), embedded, **report_args)
+    return IndexReport(len(docs), len(rows), embedded, notes=tuple(notes), **report_args)
 
 
 def _attributed(docs, model_id: str, previous: Snapshot | None, before: dict[str, str], same_engine: bool,
@@ -183,6 +190,7 @@ def _tokens(rows: list[Row], tokenizer: Tokenizer, previous: Snapshot | None, ca
     words in it are the same."""
     old = previous.token_table() if previous else None
     lists, signatures = [], []
+    fresh: dict[str, list[str]] = {}   # a passage repeated in this run is segmented once
     for done, row in enumerate(rows, 1):
         if progress and (done % 256 == 0 or done == len(rows)):
             progress("Segmenting", done, len(rows))
@@ -192,7 +200,9 @@ def _tokens(rows: list[Row], tokenizer: Tokenizer, previous: Snapshot | None, ca
         if position is not None and int(old.signatures[position]) == signature:
             lists.append(old.row(position))
         else:
-            lists.append(tokenizer(text))
+            if text not in fresh:
+                fresh[text] = tokenizer(text)
+            lists.append(fresh[text])
         signatures.append(signature)
     return TokenTable.from_lists(lists, signatures)
 

@@ -15,6 +15,8 @@ SENTENCE_ENDS = "。！？!?"
 CLAUSE_MARKS = "，,；;"
 # Quotation marks, opening -> closing: mainland “”, Hong Kong and Taiwan 「」 and 『』.
 QUOTE_PAIRS = {"“": "”", "「": "」", "『": "』"}
+# Nesting deeper than this is not a quotation inside a quotation but stray marks; deeper opens are ignored.
+QUOTE_MAX_DEPTH = 4
 OPENING_QUOTES = "".join(QUOTE_PAIRS)
 CLOSING_QUOTES = "".join(QUOTE_PAIRS.values())
 
