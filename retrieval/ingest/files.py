@@ -92,7 +92,7 @@ def _skipped(name: str, reason: str) -> Skipped:
 
 def _link(root: str, name: str, path: str, document: bool) -> Iterator[tuple[str, Path] | Skipped]:
     target = os.path.realpath(path)  # every link along the way resolved; a loop is left for stat to refuse
-    inside = target.startswith(root.rstrip(os.sep) + os.sep)
+    inside = target == root or target.startswith(root.rstrip(os.sep) + os.sep)
     if not inside:
         if document or os.path.isdir(path):
             yield _skipped(name, OUTSIDE)
