@@ -90,7 +90,7 @@ class Engine:
                 if previous is not None:
                     previous.vectors.close()
         if notes:
-            report = dataclasses.replace(report, notes=tuple(notes) + report.notes)
+            report = dataclasses.replace(report, notes=(*notes, *report.notes))
         self.close()  # the next question loads the new generation
         return report
 

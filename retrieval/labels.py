@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from retrieval.records import Answer, Passage, Role
 from retrieval.search.analysis import is_english
+from retrieval.text.chars import shown
 
 ROLE_LABELS = {
     "zh": {Role.QUOTE: "原话", Role.PARAPHRASE: "转述", Role.CITED: "引述", Role.NARRATION: "记者叙述",
@@ -75,7 +76,7 @@ def plain_answer(answer: Answer, color: bool = False) -> str:
         para = p.paragraph
         lines.append("")
         lines.append(f"[{p.rank}] {person(p.speaker, p.speaker_title)} · {role_label(p, lang)} · "
-                     f"{para.doc} {TEXT[lang]['para']} {para.number} · {p.score:.3f}")
+                     f"{shown(para.doc)} {TEXT[lang]['para']} {para.number} · {p.score:.3f}")
         lines.append("    " + marked(para.text, p.highlights, on, off))
         if len({u.speaker for u in p.attributions}) > 1:
             lines.append(f"    {TEXT[lang]['parts']}: " + " | ".join(part_label(para.text, u, lang) for u in p.attributions))

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from retrieval.errors import WhosaidError
+from retrieval.text.chars import shown
 
 from .common import (
     EXIT_ERROR,
@@ -25,7 +26,7 @@ from .common import (
     ensure_index,
     fail,
 )
-from .output import answer_json, error_json, quote_json, report_lines, speaker_json, write_csv
+from .output import answer_json, error_json, quote_json, report_lines, skipped_line, speaker_json, write_csv
 
 
 @app.command()
@@ -68,7 +69,7 @@ def ask(
     built = ensure_index(engine)
     if built is not None:
         for skipped in built.skipped:
-            typer.echo(f"whosaid: skipped {skipped.path}: {skipped.reason}", err=True)
+            typer.echo(skipped_line(skipped), err=True)
     # Bytes that are not UTF-8 reach the engine as lone surrogates, which it refuses line by line.
     stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="surrogateescape") if question == "-" else None
     questions = (line.rstrip("\n") for line in stdin) if stdin is not None else iter([question])
@@ -83,7 +84,7 @@ def ask(
             if as_json:
                 typer.echo(json.dumps(error_json(q, exc), ensure_ascii=False))
                 continue
-            typer.echo(f"whosaid: {exc}", err=True)
+            typer.echo(f"whosaid: {shown(str(exc))}", err=True)
             continue
         if as_json:
             typer.echo(json.dumps(answer_json(answer), ensure_ascii=False))
@@ -111,7 +112,7 @@ def speakers(
         return
     for r in rows:
         kind = "" if r["kind"] == "person" else f" ({r['kind']})"
-        typer.echo(f"{r['speaker']}{kind}  {r['title'] or ''}  [{r['doc']}, {r['utterances']} utterances in "
+        typer.echo(f"{r['speaker']}{kind}  {r['title'] or ''}  [{shown(r['doc'])}, {r['utterances']} utterances in "
                    f"{r['paragraphs']} paragraphs]")
         if r["section_title"]:
             typer.echo(f"    {r['section_title']}")
@@ -143,4 +144,4 @@ def quotes(
             continue
         cited = f" {r['cited']}" if r["cited"] else ""
         title = f"（{r['speaker_title']}）" if r["speaker_title"] else ""
-        typer.echo(f"{r['speaker']}{title} · {r['role']}{cited} · {r['doc']} ¶{r['paragraph']}\n    {r['text']}")
+        typer.echo(f"{r['speaker']}{title} · {r['role']}{cited} · {shown(r['doc'])} ¶{r['paragraph']}\n    {r['text']}")

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from retrieval.errors import WhosaidError
+from retrieval.text.chars import shown
 from retrieval.vectors.factory import BACKENDS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -41,7 +42,7 @@ def engine_for(index: Path | None, model: str | None, docs: Path | None = None, 
 
 
 def fail(exc: Exception) -> None:
-    typer.echo(f"whosaid: {exc}", err=True)
+    typer.echo(f"whosaid: {shown(str(exc))}", err=True)  # messages name files, whose names may hold anything
     raise typer.Exit(EXIT_ERROR)
 
 

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from retrieval.errors import WhosaidError
+from retrieval.text.chars import shown
 from retrieval.vectors import factory
 
 from .common import BackendOpt, ModelOpt, app, fail
@@ -56,7 +57,7 @@ def evaluate(
         typer.echo(attributed.format_table(r, f"attribution:{name}"))
         if misses:
             for w in r["wrong"]:
-                typer.echo(f"  wrong [{w['doc']}] want={w['want']} got={w['got']}: {w['sentence']}")
+                typer.echo(f"  wrong [{shown(w['doc'])}] want={w['want']} got={w['got']}: {w['sentence']}")
 
 
 @app.command()

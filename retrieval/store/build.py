@@ -39,10 +39,11 @@ def vector_key(model_id: str, text: str) -> str:
     return hashlib.sha256(f"{model_id}\x00{text}".encode()).hexdigest()[:32]
 
 
-def _read(folder: Path) -> tuple[list[tuple[str, Decoded, str]], list[d.Skipped]]:
+def _read(folder: Path) -> tuple[list[tuple[str, Decoded, str]], list[d.Skipped], list[str]]:
+    """The documents, the files skipped, and notes on what was read with a guess or a repair."""
     if not folder.is_dir():
         raise NoDocuments(f"{folder}: no such folder")
-    docs, skipped, seen = [], [], {}
+    docs, skipped, notes, seen = [], [], [], {}
     for item in read_folder(folder):
         if isinstance(item, d.Skipped):
             skipped.append(item)
@@ -51,13 +52,17 @@ def _read(folder: Path) -> tuple[list[tuple[str, Decoded, str]], list[d.Skipped]
         if not has_words(decoded.text):
             skipped.append(d.Skipped(name, "holds no words (only marks, symbols or single letters)"))
             continue
+        if decoded.guessed:
+            notes.append(f"read {name} as {decoded.encoding} (guessed)")
+        if decoded.replaced:
+            notes.append(f"{name}: {decoded.replaced} bad byte{'s' * (decoded.replaced > 1)} replaced")
         digest = content_hash(decoded.text)
         if digest in seen:
             skipped.append(d.Skipped(name, f"same text as {seen[digest]}, indexed once"))
             continue
         seen[digest] = name
         docs.append((name, decoded, digest))
-    return docs, skipped
+    return docs, skipped, notes
 
 
 def alias_lists(speakers: list[d.Speaker], previous: Snapshot | None) -> list[list[Alias]]:
@@ -70,7 +75,7 @@ def alias_lists(speakers: list[d.Speaker], previous: Snapshot | None) -> list[li
 def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapshot | None,
                 progress: Progress | None = None, backend: str = factory.DEFAULT) -> IndexReport:
     folder = Path(folder)
-    docs, skipped = _read(folder)
+    docs, skipped, notes = _read(folder)
     if not docs:
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:3])
         raise NoDocuments(f"{folder}: no readable .txt or .md files" + (f" ({reasons})" if reasons else ""))
@@ -86,7 +91,7 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
     )
     same_engine = previous is not None and previous.manifest.engine_version == __version__
     if same_engine and before == now:
-        return IndexReport(len(docs), len(previous.rows), 0, written=False, **report_args)
+        return IndexReport(len(docs), len(previous.rows), 0, written=False, notes=tuple(notes), **report_args)
 
     cached = {}
     if previous:
@@ -95,7 +100,7 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
     # What the model reads depends only on the paragraphs' text, so embedding starts at once, and the
     # attribution (the name recogniser, the rules) and the segmentation run beside it: embedding runs in
     # C without the GIL, and so do most of the recogniser's steps.
-    raws, notes = {}, []
+    raws = {}
     for name, decoded, digest in docs:
         if not (same_engine and before.get(name) == digest):
             raws[name], note = split_document(name, decoded.text)

@@ -44,3 +44,18 @@ def is_han(ch: str) -> bool:
 def han_only(text: str) -> str:
     """The ideographs of a text, in order (for matching runs of words across punctuation)."""
     return "".join(ch for ch in text if is_han(ch))
+
+
+# What must not reach a terminal as it is: C0 and C1 controls (a newline forges a line, ESC [ colours or
+# moves the cursor, U+009B is ESC [ on some terminals), line and paragraph separators, the invisible and
+# direction characters above (U+202E prints the rest of the line reversed).
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]|" + INVISIBLE.pattern)
+
+
+def shown(text: str) -> str:
+    """The text safe to print on one line: controls as Python writes them (\\n, \\x1b, \\u202e), and the
+    bytes of a name that was not UTF-8 (lone surrogates) as \\xff. Everything a Chinese document holds
+    passes unchanged."""
+    text = _UNSHOWABLE.sub(lambda m: repr(m.group())[1:-1], text)
+    return _SURROGATE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}" if ord(m.group()) >= 0xDC80
+                          else f"\\u{ord(m.group()):04x}", text)
