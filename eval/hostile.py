@@ -64,8 +64,8 @@ def make_corpus(folder: Path, scale: float = 1.0) -> dict[str, str]:
     put("two-letter lines", "pairs.txt", b"ab\n" * n(350_000))
 
     put("a name that is not UTF-8", b"bad\xffname.txt", NEWS.encode())
-    put("a newline in a name", "forged\nwhosaid: Indexed 999 documents.txt", NEWS.encode())
-    put("an ANSI colour code in a name", "\x1b[31mred\x1b[0m.txt", NEWS.encode())
+    put("a newline in a name", "forged\nwhosaid: Indexed 999 documents.txt", (NEWS + "第二份。\n").encode())
+    put("an ANSI colour code in a name", "\x1b[31mred\x1b[0m.txt", (NEWS + "第三份。\n").encode())
     fd = os.open(folder, os.O_RDONLY)
     try:  # one level at a time: os.makedirs itself recurses once per level
         for name in ["deep"] + ["d"] * 1_200:
@@ -83,7 +83,7 @@ def make_corpus(folder: Path, scale: float = 1.0) -> dict[str, str]:
     put("EUC-KR", "korean.txt", "서울시는 오늘 새로운 계획을 발표했다. 담당자는 내년부터 시작한다고 말했다.\n".encode("euc_kr"))
     put("Big5", "big5.txt", "區交通委副主任孫立平介紹，今年將新增共享車位一千個。居民王秀蘭說：「現在好多了。」\n".encode("big5"))
     put("a tiny file", "tiny.txt", "你好".encode())
-    put("one bad byte", "onebad.txt", NEWS.encode()[:40] + b"\xff" + NEWS.encode()[40:])
+    put("one bad byte", "onebad.txt", (NEWS + "第四份。\n").encode()[:40] + b"\xff" + (NEWS + "第四份。\n").encode()[40:])
     put("binary data", "image.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40)
     put("an empty file", "empty.txt", b"")
     put("invisible characters in a name", "zw.txt", "居民王\u200d秀\u200c兰说：“现在好多了，停车不难了。”\n".encode())

@@ -33,10 +33,11 @@ CHINESE_CODECS = ("gb18030", "big5hkscs")
 PLAUSIBLE = 0.75
 _SAMPLE = 20_000
 # A copy cut short, a bad sector, a stray byte from an editor: a document with a few damaged bytes
-# (3, or 1% of a long one) keeps the rest. Random bytes fail about half of theirs in every codec, and
+# (4, or 1% of a long one: a stray byte inside a UTF-8 character leaves that character's three bytes
+# unreadable too) keeps the rest. Random bytes fail about half of theirs in every codec, and
 # a file of a few bytes with one of them bad is junk, hence never more than a tenth.
 BAD_SHARE = 0.01
-BAD_FEW = 3
+BAD_FEW = 4
 
 
 def bad_limit(size: int) -> int:
