@@ -18,7 +18,7 @@ from retrieval.search.analysis import Analysis, analyse
 from retrieval.search.browse import QuoteRow, SpeakerInfo
 from retrieval.search.passages import group_by_speaker, make_passage
 from retrieval.search.ranking import DEFAULT_WEIGHTS, Ranker, Weights
-from retrieval.settings import MAX_QUESTION_CHARS, Settings, resolve
+from retrieval.settings import MAX_QUESTION_CHARS, QUERY_EMBED_CHARS, Settings, resolve
 from retrieval.store.generation import IndexStore, Snapshot
 from retrieval.text.chars import readable, visible
 from retrieval.vectors import factory
@@ -157,7 +157,7 @@ class Engine:
             if not named:
                 raise BadQuestion(f"no speaker called {speaker!r} in the index (see `whosaid speakers`)")
         plans = [analyse(q.strip(), ranker.aliases, ranker.cited_names) for q in questions]
-        vectors = self.embedder.embed_batch([plan.topic for plan in plans], "query")
+        vectors = self.embedder.embed_batch([plan.topic[:QUERY_EMBED_CHARS] for plan in plans], "query")
         excluded, others = set(exclude), set(exclude_speakers)
 
         def answer(pair):

@@ -9,6 +9,10 @@ from pathlib import Path
 DEFAULT_INDEX = ".whosaid"
 DEFAULT_DOCS = "seeds"
 MAX_QUESTION_CHARS = 2000
+# The embedder reads this much of a question (the keyword side reads all of it). Questions are short;
+# the embedder's cost grows with length (2,000 characters took seconds a question and slowed
+# every other client's), and e5 reads 512 tokens at most anyway.
+QUERY_EMBED_CHARS = 128
 
 
 @dataclass(frozen=True)

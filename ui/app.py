@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from urllib.parse import urlparse
 
 from pypinyin import lazy_pinyin
 from starlette.middleware import Middleware
@@ -14,8 +15,10 @@ from retrieval.errors import WhosaidError
 from retrieval.settings import MAX_QUESTION_CHARS
 from retrieval.text.names import surname
 
-from .guard import RequestGuard
+from .exposure import AllowedHosts, BodyCap, HostCheck, LoginThrottle
+from .guard import RequestGuard, SessionCheck
 from .render import answer_messages, document_html, escape
+from .uploads import UPLOAD_PATHS, UploadGate
 
 ALL = ""  # the speaker filter's value for "everyone"
 CSS = """
@@ -34,8 +37,12 @@ CSS = """
 class Limits:
     concurrency: int = max(1, os.cpu_count() or 1)
     queue_size: int = 64
-    max_file_size: str = "1mb"
+    max_file_size: str = "1mb"          # per uploaded file, when uploads are on
     passages: int = 3                   # per answer; "more from this speaker" shows the next ones
+    uploads: bool = False               # the page takes no files: upload routes answer 403, write nothing
+    max_body: int = 1_000_000           # bytes of any request body (uploads, when on, have their own limit)
+    login_attempts: int = 5             # failed logins one address may make per window before 429
+    login_window_s: float = 60.0
 
 
 def speaker_label(info: SpeakerInfo) -> str:
@@ -145,7 +152,9 @@ def build_app(engine: Engine, limits: Limits = Limits()):
         clear.click(lambda: (ALL, filter_note(None)), None, [speaker, note], api_visibility="undocumented",
                     queue=False)
         sources.change(lambda c: source_view(engine, c), sources, document, api_name="source")
-    app.queue(default_concurrency_limit=limits.concurrency, max_size=limits.queue_size)
+    # api_open=False: a direct POST to /run/chat would skip the queue, and with it the concurrency and
+    # size limits; Gradio answers it 404 with the reason, and the page and gradio_client use the queue.
+    app.queue(default_concurrency_limit=limits.concurrency, max_size=limits.queue_size, api_open=False)
     return app
 
 
@@ -154,13 +163,32 @@ def auth_from_env() -> list[tuple[str, str]] | None:
     return [(user, password)] if user and password else None
 
 
+def middleware(hosts: AllowedHosts, limits: Limits) -> list[Middleware]:
+    """Outermost first: a wrong Host or an upload is refused before anything is read, a big body before
+    Gradio parses it; the guard turns what Gradio fails on into 4xx and keeps overload a 503."""
+    return [
+        Middleware(HostCheck, hosts=hosts),
+        Middleware(UploadGate, enabled=limits.uploads),
+        Middleware(BodyCap, limit=limits.max_body, exempt=tuple(UPLOAD_PATHS) if limits.uploads else ()),
+        Middleware(LoginThrottle, attempts=limits.login_attempts, window=limits.login_window_s),
+        Middleware(RequestGuard),
+        Middleware(SessionCheck),
+    ]
+
+
 def launch(app, host: str = "127.0.0.1", port: int = 7860, share: bool = False, block: bool = True,
            limits: Limits = Limits()):
-    return app.launch(
-        server_name=host, server_port=port, share=share, auth=auth_from_env(), prevent_thread_lock=not block,
+    hosts = AllowedHosts(host)
+    result = app.launch(
+        server_name=host, server_port=port, share=share, auth=auth_from_env(), prevent_thread_lock=True,
         max_file_size=limits.max_file_size, enable_monitoring=False, allowed_paths=[], show_error=False,
-        css=CSS, quiet=not block, footer_links=[], app_kwargs={"middleware": [Middleware(RequestGuard)]},
+        css=CSS, quiet=not block, footer_links=[], app_kwargs={"middleware": middleware(hosts, limits)},
     )
+    if share and app.share_url:  # the tunnel forwards the share link's own Host
+        hosts.add(urlparse(app.share_url).netloc)
+    if block:
+        app.block_thread()
+    return result
 
 
 def serve_in_background(engine: Engine, limits: Limits = Limits()):

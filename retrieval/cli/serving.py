@@ -13,9 +13,12 @@ from .common import BackendOpt, IndexOpt, MilvusOpt, ModelOpt, app, engine_for, 
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option("--host", help="Address to bind; keep 127.0.0.1 unless you mean it")] = "127.0.0.1",
+    host: Annotated[str, typer.Option("--host", help=(
+        "Address to bind; keep 127.0.0.1 unless you mean it. The page answers only requests addressed to "
+        "127.0.0.1, localhost, this name, and the names in WHOSAID_ALLOWED_HOSTS (comma-separated); "
+        "bound to 0.0.0.0 it answers any name"))] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 7860,
-    share: Annotated[bool, typer.Option("--share", help="Also open a public share link")] = False,
+    share: Annotated[bool, typer.Option("--share", help="Also open a public share link (its name is answered too)")] = False,
     index: IndexOpt = None, model: ModelOpt = None, backend: BackendOpt = None, milvus_uri: MilvusOpt = None,
 ) -> None:
     """Open the chat page (builds the index from seeds/ first when there is none)."""

@@ -25,6 +25,7 @@ _FOLLOW_SWITCH = re.compile(r"^(那|那么)?(?P<who>.{1,20}?)(呢|怎么说|怎�
                             re.IGNORECASE)
 _FOLLOW_OTHERS = re.compile(r"^(那么?)?(其他|别的|其余)(代表|人|发言人|嘉宾)|\bother (delegates|speakers|people)\b|"
                             r"\bwhat about (the )?others\b|\bwho else\b", re.IGNORECASE)
+_ABOUT_WINDOW = 16  # "mentioned" / "regarding" (9) and a space, with room for the \b before them
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -48,6 +49,25 @@ def is_english(question: str) -> bool:
     return len(_LATIN_WORD.findall(question)) >= 2 and len(HAN.findall(question)) <= 2
 
 
+def _about_before(folded: str, at: int) -> bool:
+    """Whether "about" (关于, regarding...) ends just before `at`. Only a window is searched, one
+    character wider than the longest such word and its space, so that a question naming many people
+    costs time in proportion to its length, not its square."""
+    return _ABOUT_BEFORE.search(folded[max(0, at - _ABOUT_WINDOW):at]) is not None
+
+
+def _cut(text: str, cuts: list[tuple[int, int]]) -> str:
+    """`text` with each span replaced by one space; overlapping spans are one cut."""
+    pieces, at = [], 0
+    for start, end in sorted(cuts):
+        if start >= at:
+            pieces.append(text[at:start])
+            pieces.append(" ")
+        at = max(at, end)
+    pieces.append(text[at:])
+    return "".join(pieces)
+
+
 def analyse(question: str, aliases: AliasTable, cited_names: tuple[str, ...] = ()) -> Analysis:
     """`cited_names`: people the documents quote through a speaker, longest first."""
     mentions = tuple(aliases.find(question))
@@ -56,11 +76,11 @@ def analyse(question: str, aliases: AliasTable, cited_names: tuple[str, ...] = (
     cited = None
     if not mentions and not who:
         cited = next((name for name in cited_names if len(name) >= 2 and match_form(name) in folded
-                      and _ABOUT_BEFORE.search(folded[:folded.index(match_form(name))]) is None), None)
+                      and not _about_before(folded, folded.index(match_form(name)))), None)
     as_speaker: set[str] = set()
     as_topic: set[str] = set()
     for mention in mentions:
-        topic = _ABOUT_BEFORE.search(folded[: mention.start]) is not None
+        topic = _about_before(folded, mention.start)
         (as_topic if topic or who else as_speaker).update(mention.speakers)
     filter_speakers: tuple[str, ...] = ()
     boost: set[str] = set()
@@ -69,7 +89,6 @@ def analyse(question: str, aliases: AliasTable, cited_names: tuple[str, ...] = (
     else:
         boost |= as_speaker
     # The name has done its work as a filter; left in, it would pull every paragraph that repeats it.
-    topic = folded
     cuts = [(m.start, m.end) for m in mentions if set(m.speakers) & as_speaker]
     if who:
         # "哪位代表" names what the answer is, not what it is about.
@@ -77,8 +96,7 @@ def analyse(question: str, aliases: AliasTable, cited_names: tuple[str, ...] = (
     if cited:
         at = folded.index(match_form(cited))
         cuts.append((at, at + len(match_form(cited))))
-    for start, end in sorted(cuts, reverse=True):
-        topic = topic[:start] + " " + topic[end:]
+    topic = _cut(folded, cuts)
     return Analysis(
         question=question, mentions=mentions, filter_speakers=filter_speakers,
         boost_speakers=tuple(sorted(boost - set(filter_speakers))), who=who, english=is_english(question),

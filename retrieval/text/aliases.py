@@ -163,9 +163,13 @@ class AliasTable:
                 continue
             hits.append(Mention(start, end + 1, alias, names, kind))
         hits.sort(key=lambda m: (-(m.end - m.start), m.start))
+        # Longest first, each kept if none of its characters is taken: linear in the question's length
+        # (aliases are short), where comparing each hit with every one kept grew with its square.
+        taken = bytearray(len(text))
         chosen: list[Mention] = []
         for hit in hits:
-            if all(hit.end <= c.start or hit.start >= c.end for c in chosen):
+            if not any(taken[hit.start:hit.end]):
+                taken[hit.start:hit.end] = b"\x01" * (hit.end - hit.start)
                 chosen.append(hit)
         return sorted(chosen, key=lambda m: m.start)
 
