@@ -18,8 +18,11 @@ PEAK_RSS_MB = 1500
 
 
 def test_a_hostile_folder_is_indexed_within_bounds_skipping_each_bad_file_with_one_line(tmp_path, capsys):
-    bad = hostile.make_corpus(tmp_path / "docs", scale=0.25)
-    result = hostile.run(tmp_path / "docs", tmp_path / "index", timeout=900)
+    try:
+        bad = hostile.make_corpus(tmp_path / "docs", scale=0.25)
+        result = hostile.run(tmp_path / "docs", tmp_path / "index", timeout=900)
+    finally:
+        hostile.remove(tmp_path / "docs")
     with capsys.disabled():
         print(f"\nhostile corpus ({len(bad)} kinds, scale 0.25): rc {result['rc']}, {result['seconds']} s, "
               f"peak RSS {result['peak_rss_mb']} MB")
