@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
+
+# The hostile-input tests nest folders 1,200 deep: shutil.rmtree, which pytest uses to clear old
+# temporary folders, recurses once per level. They remove their trees themselves; this keeps a tree
+# left by an interrupted run from failing every later session.
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_805b274e1e5db619.txt"
