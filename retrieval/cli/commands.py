@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from retrieval.errors import WhosaidError
+from retrieval.public import answer_json, error_json, quote_json, speaker_json, write_csv
 from retrieval.text.chars import shown
 
 from .common import (
@@ -26,7 +27,7 @@ from .common import (
     ensure_index,
     fail,
 )
-from .output import answer_json, error_json, quote_json, report_lines, skipped_line, speaker_json, write_csv
+from .output import report_lines, skipped_line
 
 
 @app.command()
