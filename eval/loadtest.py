@@ -19,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from retrieval.bench.timing import percentiles  # noqa: E402
 from retrieval.evaluation.scratch import scratch_engine  # noqa: E402
-from ui.app import Limits, serve_in_background  # noqa: E402
+from ui.app import Limits
+from ui.server import serve_in_background  # noqa: E402
 
 QUESTIONS = ["王文军怎么看工会组织全覆盖？", "谁谈到了青年教师？", "What did Zhou Yibing say?", "赵莹认为工会面临哪些挑战？",
              "今天北京天气怎么样？", "他还说了什么？", "谁提到了暖心驿站？", "马晓燕说了什么？"]

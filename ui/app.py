@@ -189,15 +189,3 @@ def launch(app, host: str = "127.0.0.1", port: int = 7860, share: bool = False, 
     if block:
         app.block_thread()
     return result
-
-
-def serve_in_background(engine: Engine, limits: Limits = Limits()):
-    """The chat page on a free loopback port, without blocking: (url, app). For tests and measurements."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = build_app(engine, limits)
-    launch(app, port=port, block=False, limits=limits)
-    return f"http://127.0.0.1:{port}/", app

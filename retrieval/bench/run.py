@@ -131,7 +131,7 @@ def run(paragraphs: int = 1000, real: int = 2000, questions: int = 200, http: bo
 def _http_latency(engine, asked: list[str]) -> tuple[float, float]:
     from gradio_client import Client
 
-    from ui.app import serve_in_background
+    from ui.server import serve_in_background
 
     url, app = serve_in_background(engine)
     try:

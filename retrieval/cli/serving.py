@@ -25,10 +25,12 @@ def serve(
     engine = engine_for(index, model, None, backend, milvus_uri)
     ensure_index(engine)
     try:
-        from ui.app import build_app, launch
+        from ui.server import serve as run
 
-        typer.echo(f"whosaid: chat page on http://{host}:{port} (Ctrl+C to stop)", err=True)
-        launch(build_app(engine), host=host, port=port, share=share)
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+        typer.echo(f"whosaid: chat page on http://{shown}:{port}, JSON API on http://{shown}:{port}/api "
+                   f"(documented at /docs; {'not on the share link; ' if share else ''}Ctrl+C to stop)", err=True)
+        run(engine, host=host, port=port, share=share)
     except WhosaidError as exc:
         fail(exc)
     except OSError as exc:

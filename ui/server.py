@@ -1,0 +1,101 @@
+"""Serving: the chat page and the JSON API in one FastAPI app (Gradio mounted at /), behind the middleware
+of ui/exposure.py and ui/guard.py, run by uvicorn; or Gradio's own launch when a share link is asked for."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+from retrieval.engine import Engine
+
+from .api import add_api
+from .app import CSS, Limits, auth_from_env, build_app, launch, middleware
+from .exposure import AllowedHosts
+
+
+def compose(engine: Engine, blocks, hosts: AllowedHosts, limits: Limits):
+    """One app: /api/* and its /docs first, then the page (Gradio) for everything else."""
+    import gradio as gr
+    from fastapi import FastAPI
+
+    users = auth_from_env()
+    app = FastAPI(title="whosaid", description="Who said what in Chinese documents: the JSON API beside the chat "
+                  "page. `POST /api/ask` answers as `whosaid ask --json` does.",
+                  middleware=middleware(hosts, limits), redoc_url=None)
+    add_api(app, engine, users)
+    return gr.mount_gradio_app(app, blocks, path="/", auth=users, max_file_size=limits.max_file_size,
+                               enable_monitoring=False, allowed_paths=[], show_error=False, css=CSS,
+                               footer_links=[])
+
+
+@dataclass
+class Running:
+    """A server started without blocking: its address, and close() to stop it."""
+
+    url: str
+    server: object
+    thread: threading.Thread
+    blocks: object
+
+    def close(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+        self.blocks.close()
+
+
+def _server(app, host: str, port: int):
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self):
+            # Ctrl+C stops the server gracefully and ends there: uvicorn would raise the signal again
+            # afterwards, and the page's shutdown would print a KeyboardInterrupt traceback.
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    # Idle connections are closed after 5 s, as Gradio's own launch does: a slow client cannot hold one.
+    return Server(uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_keep_alive=5,
+                                 lifespan="on"))
+
+
+def serve(engine: Engine, host: str = "127.0.0.1", port: int = 7860, share: bool = False,
+          limits: Limits | None = None) -> None:
+    """Serve until Ctrl+C. A share link needs Gradio's launch, which has no room for the API."""
+    limits = limits or Limits()
+    blocks = build_app(engine, limits)
+    if share:
+        launch(blocks, host=host, port=port, share=True, limits=limits)
+        return
+    _server(compose(engine, blocks, AllowedHosts(host), limits), host, port).run()
+
+
+def serve_in_background(engine: Engine, limits: Limits | None = None) -> tuple[str, Running]:
+    """The page and the API on a free loopback port, without blocking: (url, running). For tests and
+    measurements."""
+    limits = limits or Limits()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    blocks = build_app(engine, limits)
+    server = _server(compose(engine, blocks, AllowedHosts("127.0.0.1"), limits), "127.0.0.1", port)
+    thread = threading.Thread(target=server.run, name="whosaid-serve", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise OSError(f"the server did not start on 127.0.0.1:{port}")
+        time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}/"
+    return url, Running(url, server, thread, blocks)
