@@ -9,13 +9,14 @@ from pathlib import Path
 
 from retrieval.errors import DecodeError
 from retrieval.records import Skipped
+from retrieval.settings import DEFAULT_MAX_FILE_BYTES
 
 from .decode import Decoded, clean, decode, looks_binary
 
 SUFFIXES = (".txt", ".md")
-# Embedding runs at tens of paragraphs a second on two cores: a larger file would take hours, which
-# a user should choose knowingly (WHOSAID_MAX_FILE_MB), not meet by accident.
-MAX_FILE_BYTES = int(float(os.environ.get("WHOSAID_MAX_FILE_MB", "16")) * 1024 * 1024)
+# The limit for callers that pass none; `whosaid` passes Settings.max_file_bytes (WHOSAID_MAX_FILE_MB),
+# read by settings.resolve() so that a bad value is one line, not an import-time traceback.
+MAX_FILE_BYTES = DEFAULT_MAX_FILE_BYTES
 
 
 def content_hash(text: str) -> str:
@@ -33,13 +34,13 @@ def list_files(folder: Path) -> list[Path]:
     return found
 
 
-def read_text(path: Path) -> Decoded:
+def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Decoded:
     """Read and decode one file; raises DecodeError or OSError with a reason."""
     if not path.is_file():
         raise DecodeError("not a regular file" if path.exists() else "cannot be read: it no longer exists")
     size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise DecodeError(f"{size / 1e6:.0f} MB is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MB limit "
+    if size > max_bytes:
+        raise DecodeError(f"{size / (1024 * 1024):.3g} MB is larger than the {max_bytes / (1024 * 1024):.3g} MB limit "
                           "(split it, or raise WHOSAID_MAX_FILE_MB)")
     decoded = decode(path.read_bytes())
     text = clean(decoded.text)
@@ -50,12 +51,12 @@ def read_text(path: Path) -> Decoded:
     return Decoded(text, decoded.encoding)
 
 
-def read_folder(folder: Path) -> Iterator[tuple[str, Decoded] | Skipped]:
+def read_folder(folder: Path, max_bytes: int = MAX_FILE_BYTES) -> Iterator[tuple[str, Decoded] | Skipped]:
     """Yield (name, decoded) for each readable file, or Skipped naming the file and the reason."""
     for path in list_files(folder):
         name = path.relative_to(folder).as_posix()
         try:
-            yield name, read_text(path)
+            yield name, read_text(path, max_bytes)
         except DecodeError as exc:
             yield Skipped(name, str(exc))
         except OSError as exc:

@@ -9,8 +9,8 @@ import numpy as np
 
 from retrieval.records import SPEECH_ROLES, Kind, Role, SpeakerKind
 from retrieval.search.analysis import Analysis
-from retrieval.store.generation import Snapshot
 from retrieval.store.rows import Row
+from retrieval.store.snapshot import Snapshot
 from retrieval.text.aliases import AliasTable
 from retrieval.text.chars import han_only
 from retrieval.text.fold import fold
