@@ -101,6 +101,8 @@ class IndexStore:
         try:
             data = (self.folder / _CURRENT).read_bytes()
         except (FileNotFoundError, NotADirectoryError):
+            if (self.folder / _CURRENT).is_symlink():  # exists() says yes: `whosaid index` must repair it
+                raise IndexCorrupt(self.folder, f"{_CURRENT} is a link to nothing") from None
             return None
         except OSError as exc:
             raise IndexCorrupt(self.folder, f"{_CURRENT} cannot be read: {exc.strerror or exc}") from None
