@@ -19,7 +19,8 @@ from retrieval.search.browse import QuoteRow, SpeakerInfo
 from retrieval.search.passages import group_by_speaker, make_passage
 from retrieval.search.ranking import DEFAULT_WEIGHTS, Ranker, Weights
 from retrieval.settings import MAX_QUESTION_CHARS, QUERY_EMBED_CHARS, Settings, resolve
-from retrieval.store.generation import IndexStore, Snapshot
+from retrieval.store.generation import IndexStore
+from retrieval.store.snapshot import Snapshot
 from retrieval.text.chars import readable, visible
 from retrieval.vectors import factory
 
@@ -79,16 +80,17 @@ class Engine:
                 try:
                     previous = self.store.load(verify=True)
                 except IndexCorrupt as exc:
-                    notes.append(f"{exc}; rebuilding it from the documents")
+                    notes.append(f"{exc.damage}; rebuilding it from the documents")
                 if previous is not None:
                     self._check_model(previous)
             built = previous.manifest.backend if previous is not None else self._built_backend()
             backend = self.settings.backend or built or factory.DEFAULT
             try:
-                report = build_index(folder, self.store, self.embedder, previous, progress, backend)
+                report = build_index(folder, self.store, self.embedder, previous, progress, backend,
+                                     self.settings.max_file_bytes)
             finally:
                 if previous is not None:
-                    previous.vectors.close()
+                    previous.close()
         if notes:
             report = dataclasses.replace(report, notes=(*notes, *report.notes))
         self.close()  # the next question loads the new generation
@@ -98,7 +100,7 @@ class Engine:
         """Release the loaded index (a Milvus connection, a Milvus Lite file)."""
         with self._lock:
             if self._snapshot is not None:
-                self._snapshot.vectors.close()
+                self._snapshot.close()
             self._snapshot, self._ranker = None, None
 
     def _built_backend(self) -> str | None:
@@ -122,6 +124,9 @@ class Engine:
             if generation is None:
                 raise IndexMissing(f"no index in {self.settings.index_dir}: run `whosaid index` first")
             if self._snapshot is None or self._snapshot.generation != generation:
+                # The replaced generation is not closed here: a question on another thread may still be
+                # ranking over its mapped files. It goes (maps, FAISS, a Milvus connection) the moment
+                # the last such question lets go of it, as nothing in it refers back to itself.
                 snapshot = self.store.load()
                 self._check_model(snapshot)
                 self._snapshot = snapshot

@@ -32,7 +32,19 @@ class IndexMismatch(WhosaidError):
 
 
 class IndexCorrupt(WhosaidError):
-    """The index files are damaged or inconsistent."""
+    """The index files are damaged or inconsistent; `whosaid index` rebuilds it from the documents.
+
+    `damage` names the index and what is wrong with it, without the way out, so that the rebuild can
+    say "... is damaged (...); rebuilding it" where a question says "...; rebuild with `whosaid index`".
+    """
+
+    def __init__(self, index: object, detail: str, hint: str = "") -> None:
+        self.damage = f"the index in {index} is damaged ({detail})"
+        super().__init__(f"{self.damage}; {hint or rebuild_hint()}")
+
+
+class IndexUnwritable(WhosaidError):
+    """The index folder cannot be written: the disk is full, it is read-only, or it is no folder."""
 
 
 class IndexLocked(WhosaidError):

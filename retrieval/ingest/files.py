@@ -16,14 +16,15 @@ from pathlib import Path
 
 from retrieval.errors import DecodeError
 from retrieval.records import Skipped
+from retrieval.settings import DEFAULT_MAX_FILE_BYTES
 from retrieval.text.chars import readable, shown
 
 from .decode import Decoded, clean, decode, looks_binary
 
 SUFFIXES = (".txt", ".md")
-# Embedding runs at tens of paragraphs a second on two cores: a larger file would take hours, which
-# a user should choose knowingly (WHOSAID_MAX_FILE_MB), not meet by accident.
-MAX_FILE_BYTES = int(float(os.environ.get("WHOSAID_MAX_FILE_MB", "16")) * 1024 * 1024)
+# The limit for callers that pass none; `whosaid` passes Settings.max_file_bytes (WHOSAID_MAX_FILE_MB),
+# read by settings.resolve() so that a bad value is one line, not an import-time traceback.
+MAX_FILE_BYTES = DEFAULT_MAX_FILE_BYTES
 # Real document trees are a few levels deep; a folder nested a thousand deep is an attack on the walker
 # (Python 3.11's os.walk recurses once per level and dies of RecursionError near 1,000).
 MAX_DEPTH = 64
@@ -112,9 +113,9 @@ def list_files(folder: Path) -> list[Path]:
     return [item[1] for item in walk(folder) if not isinstance(item, Skipped)]
 
 
-def read_text(path: Path) -> Decoded:
+def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Decoded:
     """Read and decode one file; raises DecodeError or OSError with a reason."""
-    decoded = decode(_read_bytes(path))
+    decoded = decode(_read_bytes(path, max_bytes))
     text = clean(decoded.text)
     if looks_binary(text):
         raise DecodeError("holds binary data, not text")
@@ -123,7 +124,7 @@ def read_text(path: Path) -> Decoded:
     return Decoded(text, decoded.encoding, decoded.guessed, decoded.replaced)
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
     """The bytes of a regular file. The type is checked before opening (opening a FIFO waits for a
     writer, a tape device rewinds) and again on the open descriptor, in case the file was swapped."""
     try:
@@ -141,8 +142,8 @@ def _read_bytes(path: Path) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise DecodeError("not a regular file")
         size = info.st_size
-        if size > MAX_FILE_BYTES:
-            raise DecodeError(f"{size / 1e6:.0f} MB is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MB limit "
+        if size > max_bytes:
+            raise DecodeError(f"{size / (1024 * 1024):.3g} MB is larger than the {max_bytes / (1024 * 1024):.3g} MB limit "
                               "(split it, or raise WHOSAID_MAX_FILE_MB)")
         # Never more than the size stat reported: a file that grows while it is read is read as it was.
         chunks, left = [], size
@@ -157,7 +158,7 @@ def _read_bytes(path: Path) -> bytes:
         os.close(fd)
 
 
-def read_folder(folder: Path) -> Iterator[tuple[str, Decoded] | Skipped]:
+def read_folder(folder: Path, max_bytes: int = MAX_FILE_BYTES) -> Iterator[tuple[str, Decoded] | Skipped]:
     """Yield (name, decoded) for each readable file, or Skipped naming the file and the reason."""
     for item in walk(folder):
         if isinstance(item, Skipped):
@@ -165,7 +166,7 @@ def read_folder(folder: Path) -> Iterator[tuple[str, Decoded] | Skipped]:
             continue
         name, path = item
         try:
-            yield name, read_text(path)
+            yield name, read_text(path, max_bytes)
         except DecodeError as exc:
             yield Skipped(name, str(exc))
         except OSError as exc:

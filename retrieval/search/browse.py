@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.records import Role, Speaker
-from retrieval.store.generation import Snapshot
+from retrieval.store.snapshot import Snapshot
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ import numpy as np
 
 from retrieval.records import SPEECH_ROLES, Kind, Role, SpeakerKind
 from retrieval.search.analysis import Analysis
-from retrieval.store.generation import Snapshot
 from retrieval.store.rows import Row
+from retrieval.store.snapshot import Snapshot
 from retrieval.text.aliases import AliasTable
 from retrieval.text.chars import han_only
 from retrieval.text.fold import fold
@@ -69,8 +69,11 @@ class Ranker:
         self.aliases = AliasTable(snapshot.speakers, snapshot.alias_lists())
         # jieba with every speaker alias in its dictionary, so names and titles stay one token.
         self.tokenizer = Tokenizer(self.aliases.words)
-        # Passages come back again and again; segmenting their sentences once is enough.
-        self.text_tokens = lru_cache(maxsize=16384)(lambda text: frozenset(self.tokenizer(text)))
+        # Passages come back again and again; segmenting their sentences once is enough. The cache
+        # closes over the tokenizer, not over self: a cycle would keep a replaced generation (its maps,
+        # ~60 MB at 1e5 rows) alive until the cyclic GC happened to run.
+        tokenizer = self.tokenizer
+        self.text_tokens = lru_cache(maxsize=16384)(lambda text: frozenset(tokenizer(text)))
         self.reporters = {s.name for s in snapshot.speakers if not s.is_person}   # voices, not people
         self.reporter_of = {s.doc: s for s in snapshot.speakers if s.kind is SpeakerKind.REPORTER}
         # People only quoted by others ("X说了什么？" finds where a speaker cites X).

@@ -15,13 +15,14 @@ from retrieval.attribution.document import attribute
 from retrieval.embedders import Embedder
 from retrieval.errors import NoDocuments
 from retrieval.ingest.decode import Decoded
-from retrieval.ingest.files import content_hash, read_folder
+from retrieval.ingest.files import MAX_FILE_BYTES, content_hash, read_folder
 from retrieval.ingest.paragraphs import has_words, split_document, split_paragraphs
 from retrieval.records import IndexReport, Progress
-from retrieval.store.generation import IndexStore, Snapshot
+from retrieval.store.generation import IndexStore
 from retrieval.store.keyword import KeywordIndex, TokenTable
 from retrieval.store.manifest import FORMAT_VERSION, DocEntry, Manifest
 from retrieval.store.rows import Row, RowTable
+from retrieval.store.snapshot import Snapshot
 from retrieval.text.aliases import Alias, AliasTable, speaker_aliases
 from retrieval.text.tokenizer import Tokenizer
 from retrieval.vectors import factory
@@ -39,12 +40,13 @@ def vector_key(model_id: str, text: str) -> str:
     return hashlib.sha256(f"{model_id}\x00{text}".encode()).hexdigest()[:32]
 
 
-def _read(folder: Path) -> tuple[list[tuple[str, Decoded, str]], list[d.Skipped], list[str]]:
+def _read(folder: Path, max_file_bytes: int = MAX_FILE_BYTES
+          ) -> tuple[list[tuple[str, Decoded, str]], list[d.Skipped], list[str]]:
     """The documents, the files skipped, and notes on what was read with a guess or a repair."""
     if not folder.is_dir():
         raise NoDocuments(f"{folder}: no such folder")
     docs, skipped, notes, seen = [], [], [], {}
-    for item in read_folder(folder):
+    for item in read_folder(folder, max_file_bytes):
         if isinstance(item, d.Skipped):
             skipped.append(item)
             continue
@@ -73,9 +75,10 @@ def alias_lists(speakers: list[d.Speaker], previous: Snapshot | None) -> list[li
 
 
 def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapshot | None,
-                progress: Progress | None = None, backend: str = factory.DEFAULT) -> IndexReport:
+                progress: Progress | None = None, backend: str = factory.DEFAULT,
+                max_file_bytes: int = MAX_FILE_BYTES) -> IndexReport:
     folder = Path(folder)
-    docs, skipped, notes = _read(folder)
+    docs, skipped, notes = _read(folder, max_file_bytes)
     if not docs:
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:3])
         raise NoDocuments(f"{folder}: no readable .txt or .md files" + (f" ({reasons})" if reasons else ""))

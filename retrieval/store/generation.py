@@ -16,19 +16,27 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from retrieval.errors import IndexCorrupt, IndexLocked, IndexMismatch, IndexMissing, first_line, rebuild_hint
+from retrieval.errors import (
+    IndexCorrupt,
+    IndexLocked,
+    IndexMismatch,
+    IndexMissing,
+    IndexUnwritable,
+    first_line,
+    rebuild_hint,
+)
 from retrieval.records import Speaker
+from retrieval.settings import env_number
 from retrieval.store.keyword import KeywordIndex, TokenTable
 from retrieval.store.manifest import FORMAT_VERSION, Manifest
 from retrieval.store.rows import RowTable
+from retrieval.store.snapshot import ALIASES, TOKENS, Snapshot
 from retrieval.text.aliases import Alias
 from retrieval.vectors import factory
 from retrieval.vectors.base import VectorBackend
@@ -36,51 +44,11 @@ from retrieval.vectors.base import VectorBackend
 _MANIFEST = "manifest.json"
 _ROWS = "rows"
 _SPEAKERS = "speakers.json"
-_ALIASES = "aliases.json"          # each speaker's aliases, in speakers.json's order
 _BM25 = "bm25"
-_TOKENS = "tokens"
-
-
-@dataclass
-class Snapshot:
-    """A loaded generation: everything a search needs, read-only once built."""
-
-    manifest: Manifest
-    rows: RowTable
-    speakers: list[Speaker]
-    vectors: VectorBackend
-    keyword: KeywordIndex
-    generation: str = ""
-    folder: Path | None = None
-
-    def __post_init__(self) -> None:
-        self.position = self.rows.position
-
-    def alias_lists(self) -> list[list[Alias]] | None:
-        """Each speaker's aliases as stored (None if unreadable: they are then computed again)."""
-        if self.folder is None:
-            return None
-        try:
-            stored = json.loads((self.folder / _ALIASES).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if not isinstance(stored, list) or len(stored) != len(self.speakers):
-            return None
-        return [[Alias(text, speaker.name, kind) for text, kind in forms] for speaker, forms in zip(self.speakers, stored)]
-
-    def token_table(self) -> TokenTable | None:
-        """The paragraphs' tokens, read only when an update wants them (None if unreadable)."""
-        if self.folder is None:
-            return None
-        try:
-            table = TokenTable.load(self.folder / _TOKENS)
-        except (OSError, ValueError):
-            return None
-        return table if len(table) == len(self.rows) else None
-
-    def vector_matrix(self) -> np.ndarray:
-        """All vectors in row order."""
-        return self.vectors.matrix()
+_CURRENT = "CURRENT"
+# The only names a writer gives a generation: CURRENT naming anything else (a path, "..") is damage,
+# and is never followed out of the index folder.
+_GENERATION = re.compile(r"gen-[0-9]{1,30}")
 
 
 def _fsync_write(path: Path, data: bytes) -> None:
@@ -125,19 +93,42 @@ class IndexStore:
         self.milvus_uri = milvus_uri    # overrides the URI a Milvus index was built on
 
     def exists(self) -> bool:
-        return (self.folder / "CURRENT").is_file()
+        """Whether an index was ever made here (a damaged CURRENT counts: loading it says what is wrong)."""
+        return os.path.lexists(self.folder / _CURRENT)
 
     def current_generation(self) -> str | None:
+        """The live generation's name; None when there is no index, IndexCorrupt when CURRENT is damaged."""
         try:
-            return (self.folder / "CURRENT").read_text(encoding="utf-8").strip() or None
+            data = (self.folder / _CURRENT).read_bytes()
         except (FileNotFoundError, NotADirectoryError):
+            if (self.folder / _CURRENT).is_symlink():  # exists() says yes: `whosaid index` must repair it
+                raise IndexCorrupt(self.folder, f"{_CURRENT} is a link to nothing") from None
             return None
+        except OSError as exc:
+            raise IndexCorrupt(self.folder, f"{_CURRENT} cannot be read: {exc.strerror or exc}") from None
+        try:
+            name = data.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise IndexCorrupt(self.folder, f"{_CURRENT} is not text") from None
+        if not name:
+            raise IndexCorrupt(self.folder, f"{_CURRENT} is empty")
+        if not _GENERATION.fullmatch(name):
+            raise IndexCorrupt(self.folder, f"{_CURRENT} names {name[:60]!r}, which is no generation")
+        return name
+
+    def _unwritable(self, exc: OSError) -> IndexUnwritable:
+        reason = "it is a file, not a folder" if isinstance(exc, FileExistsError) else exc.strerror or str(exc)
+        return IndexUnwritable(f"cannot write the index in {self.folder}: {reason}")
 
     @contextlib.contextmanager
     def write_lock(self):
         """Exclusive right to write; a second writer is told at once instead of waiting."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with open(self.folder / "lock", "a+") as handle:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle = open(self.folder / "lock", "a+")  # noqa: SIM115 - closed below, after the yield
+        except OSError as exc:
+            raise self._unwritable(exc) from None
+        with handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -146,18 +137,28 @@ class IndexStore:
                 ) from None
             yield
 
-    def read_manifest(self) -> Manifest:
-        generation = self.current_generation()
+    def read_manifest(self, generation: str | None = None) -> Manifest:
+        """The manifest of `generation`, by default of the live one."""
+        generation = generation or self.current_generation()
         if generation is None:
             raise IndexMissing(f"no index in {self.folder}: run `whosaid index` first")
-        path = self.folder / generation / _MANIFEST
+        if not (self.folder / generation).is_dir():
+            state = "a file, not a folder" if os.path.lexists(self.folder / generation) else "missing"
+            raise IndexCorrupt(self.folder, f"{_CURRENT} names {generation}, which is {state}")
+        name = f"{generation}/{_MANIFEST}"
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads((self.folder / name).read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise IndexCorrupt(f"{path}: missing; {rebuild_hint()}") from None
+            raise IndexCorrupt(self.folder, f"{name} is missing") from None
+        except OSError as exc:
+            raise IndexCorrupt(self.folder, f"{name} cannot be read: {exc.strerror or exc}") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise IndexCorrupt(f"{path}: damaged ({exc}); {rebuild_hint()}") from None
-        version = data.get("format_version") if isinstance(data, dict) else None
+            raise IndexCorrupt(self.folder, f"{name} is not JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise IndexCorrupt(self.folder, f"{name} holds {json.dumps(data)[:40]}, not an object")
+        if "format_version" not in data:
+            raise IndexCorrupt(self.folder, f"{name} has no format_version")
+        version = data["format_version"]
         if version != FORMAT_VERSION:
             raise IndexMismatch(
                 f"{self.folder} has index format {version!r}; this whosaid reads format {FORMAT_VERSION}: "
@@ -165,28 +166,34 @@ class IndexStore:
             )
         try:
             return Manifest.from_json(data)
-        except (KeyError, TypeError) as exc:
-            raise IndexCorrupt(f"{path}: incomplete manifest ({exc}); {rebuild_hint()}") from None
+        except KeyError as exc:
+            raise IndexCorrupt(self.folder, f"{name} has no {exc.args[0]!r}") from None
+        except (TypeError, ValueError) as exc:
+            raise IndexCorrupt(self.folder, f"{name}: {first_line(exc)}") from None
 
     def verify(self, manifest: Manifest, folder: Path, full: bool) -> None:
         """Sizes always (cheap); checksums too when `full` (what `whosaid index` does before reuse)."""
         for name, (size, digest) in manifest.files.items():
+            shown = f"{folder.name}/{name}"
+            if Path(name).is_absolute() or ".." in Path(name).parts:
+                raise IndexCorrupt(self.folder, f"the manifest lists {name!r}, outside its generation")
             path = folder / name
             try:
                 actual = path.stat().st_size
+                if full and _sha256(path) != digest:
+                    raise IndexCorrupt(self.folder, f"{shown}: contents do not match the manifest")
             except FileNotFoundError:
-                raise IndexCorrupt(f"{path}: missing; {rebuild_hint()}") from None
+                raise IndexCorrupt(self.folder, f"{shown} is missing") from None
+            except OSError as exc:
+                raise IndexCorrupt(self.folder, f"{shown} cannot be read: {exc.strerror or exc}") from None
             if actual != size:
-                raise IndexCorrupt(f"{path}: {actual} bytes, the manifest says {size} (truncated?); "
-                                   f"{rebuild_hint()}")
-            if full and _sha256(path) != digest:
-                raise IndexCorrupt(f"{path}: contents do not match the manifest; {rebuild_hint()}")
+                raise IndexCorrupt(self.folder, f"{shown}: {actual} bytes, the manifest says {size} (truncated?)")
 
     def load(self, verify: bool = False) -> Snapshot:
         import faiss
 
-        manifest = self.read_manifest()
-        generation = self.current_generation() or ""
+        generation = self.current_generation()
+        manifest = self.read_manifest(generation)  # of the generation read once: a writer may swap CURRENT
         folder = self.folder / generation
         if _newer(manifest.faiss_version, faiss.__version__):
             raise IndexMismatch(
@@ -197,58 +204,77 @@ class IndexStore:
         try:
             rows = RowTable.load(folder / _ROWS)
             speakers = [Speaker.from_json(s) for s in json.loads((folder / _SPEAKERS).read_text(encoding="utf-8"))]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise IndexCorrupt(f"{folder}: paragraph metadata damaged ({exc}); {rebuild_hint()}") from None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise IndexCorrupt(self.folder, f"{generation}: paragraph metadata: {first_line(exc)}") from None
+        if manifest.backend not in factory.BACKENDS:
+            raise IndexCorrupt(self.folder, f"{generation}/{_MANIFEST} names backend {manifest.backend!r}")
         try:
             vectors = factory.open_live(manifest, folder, self.milvus_uri, len(rows))
             keyword = KeywordIndex.load(folder / _BM25, len(rows), mmap=manifest.count > 0)
-        except (RuntimeError, OSError, ValueError) as exc:
-            raise IndexCorrupt(f"{folder}: index file damaged ({first_line(exc)}); {rebuild_hint()}") from None
+        except (RuntimeError, OSError, ValueError, KeyError, TypeError, EOFError) as exc:
+            raise IndexCorrupt(self.folder, f"{generation}: index file: {first_line(exc)}") from None
         if len(rows) != manifest.count or vectors.dim != manifest.dim:
-            raise IndexCorrupt(f"{folder}: {len(rows)} paragraphs, the manifest says {manifest.count}; "
-                               f"{rebuild_hint()}")
+            vectors.close()
+            raise IndexCorrupt(self.folder, f"{generation}: {len(rows)} paragraphs of {vectors.dim} dimensions, "
+                               f"the manifest says {manifest.count} of {manifest.dim}")
         return Snapshot(manifest, rows, speakers, vectors, keyword, generation, folder)
 
     def write(self, manifest: Manifest, rows: RowTable, speakers: list[Speaker], aliases: list[list[Alias]],
               vectors: VectorBackend,
               keyword: KeywordIndex, tokens: TokenTable) -> str:
-        """Write a new generation and make it live in one rename. Call under write_lock()."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / f"tmp-{uuid.uuid4().hex}"
-        tmp.mkdir()
+        """Write a new generation and make it live in one rename. Call under write_lock().
+
+        A full disk, a read-only folder or another refusal to write is IndexUnwritable, and leaves the
+        live generation as it was, with nothing of the new one behind.
+        """
         # A fault-injection point: the kill test widens the write so that its kills land inside it.
-        pause = float(os.environ.get("WHOSAID_FAULT_WRITE_PAUSE", "0"))
+        pause = env_number("WHOSAID_FAULT_WRITE_PAUSE", 0)
+        tmp = self.folder / f"tmp-{uuid.uuid4().hex}"
+        generation = f"gen-{time.time_ns()}"
+        pointer = self.folder / f"{_CURRENT}.{uuid.uuid4().hex}.tmp"
+        live = False
         try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp.mkdir()
             vectors.persist(tmp)
             time.sleep(pause)
             rows.save(tmp / _ROWS)
             time.sleep(pause)
             _write_json(tmp / _SPEAKERS, [dataclasses.asdict(s) for s in speakers])
-            _write_json(tmp / _ALIASES, [[[a.text, a.kind] for a in forms] for forms in aliases])
+            _write_json(tmp / ALIASES, [[[a.text, a.kind] for a in forms] for forms in aliases])
             keyword.save(tmp / _BM25)
-            tokens.save(tmp / _TOKENS)
+            tokens.save(tmp / TOKENS)
             time.sleep(pause)
             files = {p.relative_to(tmp).as_posix(): [p.stat().st_size, _sha256(p)]
                      for p in sorted(tmp.rglob("*")) if p.is_file()}
             _write_json(tmp / _MANIFEST, dataclasses.replace(manifest, files=files).to_json())
             _fsync_dir(tmp)
-            generation = f"gen-{time.time_ns()}"
             os.rename(tmp, self.folder / generation)
-            pointer = self.folder / f"CURRENT.{uuid.uuid4().hex}.tmp"
             _fsync_write(pointer, generation.encode())
-            os.replace(pointer, self.folder / "CURRENT")
+            current = self.folder / _CURRENT
+            if current.is_dir() and not current.is_symlink():  # damage no rename can replace
+                shutil.rmtree(current)
+            os.replace(pointer, current)
+            live = True
             _fsync_dir(self.folder)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
+        except BaseException as exc:
+            if not live:
+                for path in (tmp, self.folder / generation):
+                    shutil.rmtree(path, ignore_errors=True)
+                with contextlib.suppress(OSError):
+                    pointer.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise self._unwritable(exc) from None
             raise
         self._collect(keep=generation)
         return generation
 
     def _collect(self, keep: str) -> None:
-        """Remove generations and temporaries that are no longer live."""
+        """Remove generations and temporaries that are no longer live (a file in their place too)."""
         for entry in self.folder.iterdir():
             stale = entry.name.startswith(("gen-", "tmp-")) and entry.name != keep
-            if stale and entry.is_dir():
+            if stale and entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
-            elif entry.name.startswith("CURRENT.") and entry.name.endswith(".tmp"):
-                entry.unlink(missing_ok=True)
+            elif stale or (entry.name.startswith(f"{_CURRENT}.") and entry.name.endswith(".tmp")):
+                with contextlib.suppress(OSError):
+                    entry.unlink(missing_ok=True)

@@ -38,5 +38,27 @@ class Manifest:
 
     @classmethod
     def from_json(cls, data: dict) -> Manifest:
-        docs = tuple(DocEntry(**doc) for doc in data["documents"])
-        return cls(**{**data, "documents": docs})
+        """The manifest a generation holds; TypeError or KeyError naming the field that is wrong."""
+        documents = data["documents"]
+        if not isinstance(documents, list) or not all(isinstance(doc, dict) for doc in documents):
+            raise TypeError("'documents' is not a list of objects")
+        docs = tuple(_typed(DocEntry, doc) for doc in documents)
+        files = data.get("files", {})
+        if not isinstance(files, dict) or not all(
+                isinstance(v, list) and len(v) == 2 and _is(v[0], int) and _is(v[1], str) for v in files.values()):
+            raise TypeError("'files' is not a table of [size, checksum]")
+        return _typed(cls, {**data, "documents": docs})
+
+
+def _is(value: object, kind: type) -> bool:
+    return isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+
+
+def _typed(cls, data: dict):
+    """cls(**data) once every int and str field holds one: a hand-edited manifest is refused here
+    rather than failing later, far from the field that was wrong."""
+    for f in dataclasses.fields(cls):
+        kind = {"int": int, "str": str}.get(f.type)
+        if kind is not None and f.name in data and not _is(data[f.name], kind):
+            raise TypeError(f"{f.name!r} is {data[f.name]!r}, not {f.type}")
+    return cls(**data)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.errors import IndexCorrupt, rebuild_hint
+from retrieval.errors import IndexCorrupt
+from retrieval.settings import env_number
 
 from .base import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, Publish, Where
 
@@ -20,7 +21,7 @@ VECTORS_FILE = "vectors.faiss"
 
 
 def hnsw_above() -> int:
-    return int(os.environ.get("WHOSAID_HNSW_ABOVE", HNSW_ABOVE))
+    return int(env_number("WHOSAID_HNSW_ABOVE", HNSW_ABOVE))
 
 
 class FaissVectors:
@@ -74,7 +75,7 @@ class FaissVectors:
         # Mapped files cost no private memory and load in milliseconds (an empty one cannot be).
         vectors = cls.load(folder / VECTORS_FILE, mmap=manifest.count > 0)
         if vectors.count() != rows:
-            raise IndexCorrupt(f"{folder}: {vectors.count()} vectors but {rows} paragraphs; {rebuild_hint()}")
+            raise IndexCorrupt(folder.parent, f"{folder.name}: {vectors.count()} vectors but {rows} paragraphs")
         return vectors
 
     @property
@@ -128,9 +129,11 @@ class FaissVectors:
     def persist(self, folder: Path) -> None:
         import faiss
 
-        path = folder / VECTORS_FILE
-        faiss.write_index(self.index, str(path))
-        with open(path, "rb+") as handle:
+        # Through our own file, not FAISS's: FAISS only prints an error of its fclose (where a full disk
+        # often shows), and would leave a short file to be made live; Python's close raises it.
+        with open(folder / VECTORS_FILE, "wb") as handle:
+            faiss.write_index(self.index, faiss.PyCallbackIOWriter(handle.write))
+            handle.flush()
             os.fsync(handle.fileno())
 
     def close(self) -> None:

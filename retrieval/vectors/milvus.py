@@ -156,7 +156,8 @@ class MilvusVectors:
         vectors = cls.open(target(uri, manifest, folder.parent), manifest.collection, manifest.dim)
         held = vectors.count(below=manifest.next_id)
         if held < rows:
-            raise IndexCorrupt(f"Milvus collection {manifest.collection} holds {held} of {rows} paragraphs; {_REBUILD}")
+            raise IndexCorrupt(folder.parent, f"Milvus collection {manifest.collection} holds {held} of {rows} "
+                               "paragraphs", _REBUILD)
         return vectors
 
     @staticmethod
@@ -210,8 +211,8 @@ class MilvusVectors:
                 found[int(row["id"])] = row["vector"]
         missing = [int(i) for i in ids if int(i) not in found]
         if missing:
-            raise IndexCorrupt(f"Milvus collection {self.collection} lacks paragraphs {missing[:5]}; "
-                               f"{_REBUILD}")
+            raise IndexCorrupt(self.uri, f"Milvus collection {self.collection} lacks paragraphs {missing[:5]}",
+                               _REBUILD)
         return np.asarray([found[int(i)] for i in ids], dtype=np.float32)
 
     def add(self, ids: np.ndarray, vectors: np.ndarray, payloads: Sequence[dict]) -> None:
