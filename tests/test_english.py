@@ -48,7 +48,7 @@ def test_a_pinyin_organisation_name_finds_its_speaker(engine):
 
 
 def test_an_english_question_finds_its_paragraph_first(engine):
-    # "spokesperson" is 代言人, said in paragraph 7 ("职工的代言人、知心人和贴心人").
+    # "spokesperson" is 代言(人): paragraph 7 ends "当好职工群众的代言" (the document breaks the word there).
     answer = engine.ask("Who said the union should be a spokesperson for workers?", k=3)
     first = answer.passages[0].paragraph
     assert (first.doc, first.number) == (SEED_DOC, 7)
