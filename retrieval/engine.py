@@ -162,33 +162,40 @@ class Engine:
             if not named:
                 raise BadQuestion(f"no speaker called {speaker!r} in the index (see `whosaid speakers`)")
         plans = [analyse(q.strip(), ranker.aliases, ranker.cited_names) for q in questions]
-        vectors = self.embedder.embed_batch([plan.topic[:QUERY_EMBED_CHARS] for plan in plans], "query")
+        # An English question is embedded twice: as asked, and rendered in the corpus's words.
+        rendered = [ranker.render(plan) for plan in plans]
+        texts = [r.text for r in rendered if r and r.text]
+        vectors = self.embedder.embed_batch([plan.topic[:QUERY_EMBED_CHARS] for plan in plans]
+                                            + [t[:QUERY_EMBED_CHARS] for t in texts], "query")
+        extra = iter(vectors[len(plans):])
+        pairs = [(plan, vector, next(extra) if r and r.text else None)
+                 for plan, vector, r in zip(plans, vectors, rendered)]
         excluded, others = set(exclude), set(exclude_speakers)
 
         def answer(pair):
-            return self._answer(ranker, pair[0], pair[1], max(1, int(k)), named, excluded, others)
+            return self._answer(ranker, *pair, max(1, int(k)), named, excluded, others)
 
         if len(plans) <= 1:  # a single question (every `ask`) needs no threads started for it
-            return [answer(pair) for pair in zip(plans, vectors)]
+            return [answer(pair) for pair in pairs]
         # A batch uses every core: questions are ranked side by side (FAISS and numpy release the GIL),
         # each with one FAISS thread as a single question is.
         with ThreadPoolExecutor(min(len(plans), os.cpu_count() or 1)) as pool:
-            return list(pool.map(answer, zip(plans, vectors)))
+            return list(pool.map(answer, pairs))
 
-    def _answer(self, ranker: Ranker, analysis: Analysis, vector: np.ndarray, k: int,
+    def _answer(self, ranker: Ranker, analysis: Analysis, vector: np.ndarray, rendered: np.ndarray | None, k: int,
                 named: tuple[str, ...], exclude: set[int], exclude_speakers: set[str]) -> Answer:
         notes: list[str] = []
         if named:
             analysis = dataclasses.replace(analysis, filter_speakers=named, boost_speakers=())
         elif not analysis.mentions and analysis.english and not analysis.who:
-            described, lead = ranker.describe(vector)
+            described, lead = ranker.describe(vector, analysis)
             if described and lead >= ranker.weights.describe_filter:
                 analysis = dataclasses.replace(analysis, filter_speakers=(described,))
             elif described and lead >= ranker.weights.describe_boost:
                 analysis = dataclasses.replace(analysis, boost_speakers=(described,))
         if exclude_speakers:
             analysis = dataclasses.replace(analysis, filter_speakers=(), who=True)
-        result = ranker.rank(analysis.topic, vector, analysis, k, exclude, exclude_speakers)
+        result = ranker.rank(analysis.topic, vector, analysis, k, exclude, exclude_speakers, rendered)
         if result.relaxed:
             notes.append("这位发言人没有相关段落，下面是所有发言人的结果。 · Nothing from that speaker matched; "
                          "showing all speakers.")

@@ -9,6 +9,7 @@ import numpy as np
 
 from retrieval.records import SPEECH_ROLES, Kind, Role, SpeakerKind
 from retrieval.search.analysis import Analysis
+from retrieval.search.english import Profiles, Rendered, render
 from retrieval.store.rows import Row
 from retrieval.store.snapshot import Snapshot
 from retrieval.text.aliases import AliasTable
@@ -44,10 +45,19 @@ class Weights:
     answer_dense_zh: float = 0.86
     answer_dense_en: float = 0.74
     answer_coverage: float = 0.30
+    # English: the question rendered in corpus words is embedded too; dense = the English cosine mixed
+    # with the rendering's by this share. Keyword weight of its own: translations carry more than e5.
+    rendered: float = 0.3
+    bm25_en: float = 0.09
+    # English no-answer: the share of the question's content words whose translation is in the top
+    # passages must reach this (besides the dense threshold).
+    answer_covered_en: float = 0.34
+    covered_top: int = 3
     # English description -> speaker profile: filter to the best when it leads the runner-up by
     # describe_filter, prefer it when by describe_boost.
     describe_filter: float = 0.010
     describe_boost: float = 0.005
+    describe_words: bool = True
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -137,30 +147,19 @@ class Ranker:
         return out
 
     @cached_property
-    def _profiles(self) -> tuple[list[str], np.ndarray]:
-        """Each speaker as the header describes them, embedded once, for English descriptions."""
-        speakers = [s for s in self.snapshot.speakers if s.is_person]
-        texts = [f"{s.title or ''}{s.name}" for s in speakers]
-        if not texts or self.embedder is None:
-            return [], np.zeros((0, 1), dtype=np.float32)
-        return [s.name for s in speakers], self.embedder.embed_batch(texts, "passage")
-
-    @cached_property
     def glossary(self):
         from retrieval.text.glossary import Glossary
 
         return Glossary(self.snapshot.keyword.vocabulary())
 
-    def describe(self, vector: np.ndarray) -> tuple[str | None, float]:
-        """The speaker whose profile (title + organisation + name) fits a description best, and by
-        how much it leads the runner-up."""
-        names, profiles = self._profiles
-        if len(names) == 0:
-            return None, 0.0
-        sims = profiles @ vector
-        order = np.argsort(-sims)
-        lead = float(sims[order[0]] - sims[order[1]]) if len(order) > 1 else 1.0
-        return names[order[0]], lead
+    @cached_property
+    def profiles(self) -> Profiles:
+        return Profiles(self.snapshot.speakers, self.tokenizer, self.embedder)
+
+    def describe(self, vector: np.ndarray, analysis: Analysis | None = None) -> tuple[str | None, float]:
+        """The speaker an English description fits best, and by how much it leads the runner-up."""
+        english = self.render(analysis) if analysis is not None and self.weights.describe_words else None
+        return self.profiles.describe(vector, english)
 
     def _phrase_bonus(self, question: str, fused: np.ndarray) -> np.ndarray:
         """Reward the paragraphs that hold a long run of the question word for word."""
@@ -191,15 +190,27 @@ class Ranker:
         weights = [keyword.idf(t) or unknown for t in tokens]
         return sum(w for t, w in zip(tokens, weights) if t in present) / sum(weights)
 
-    def scores(self, tokens: list[str], vector: np.ndarray, where: Where,
-               boost: tuple[str, ...], who: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Fused, dense and BM25 scores of every row (rows outside the filter get -inf)."""
+    def render(self, analysis: Analysis) -> Rendered | None:
+        """An English question in the corpus's words (None for other questions)."""
+        return render(self.glossary, analysis.topic, analysis.question) if analysis.english else None
+
+    def scores(self, tokens: list[str], vector: np.ndarray, where: Where, boost: tuple[str, ...],
+               who: bool = False, rendered: np.ndarray | None = None,
+               groups: tuple[tuple[str, ...], ...] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Fused, dense and BM25 scores of every row (rows outside the filter get -inf). `groups`:
+        alternative translations of one word, which count once, by the best of them."""
         w = self.weights
         mask = where.mask
-        bm25 = self.snapshot.keyword.scores(tokens)
+        keyword = self.snapshot.keyword
+        bm25 = keyword.scores(tokens)
+        for group in groups:
+            bm25 = bm25 + np.max([keyword.scores([word]) for word in group], axis=0)
         dense = self._dense(vector, where, bm25)
+        if rendered is not None:
+            dense = (1 - w.rendered) * dense + w.rendered * self._dense(rendered, where, bm25)
         top_bm25 = float(bm25[mask].max()) if mask.any() else 0.0
-        fused = dense + (w.bm25 * bm25 / top_bm25 if top_bm25 > 0 else 0.0)
+        weight = w.bm25_en if rendered is not None else w.bm25
+        fused = dense + (weight * bm25 / top_bm25 if top_bm25 > 0 else 0.0)
         if boost:
             fused = fused + w.boost * self._speakers_mask(boost)
         if who:
@@ -209,19 +220,19 @@ class Ranker:
         return fused, dense, bm25
 
     def rank(self, question: str, vector: np.ndarray, analysis: Analysis, k: int,
-             exclude: set[int], exclude_speakers: set[str] = frozenset()) -> Ranked:
+             exclude: set[int], exclude_speakers: set[str] = frozenset(), rendered: np.ndarray | None = None) -> Ranked:
         """The k best passages. A speaker filter looks at that person's own words first; when nothing of
         theirs answers, at the paragraphs of their section too (a header's section holds narration about
         them and their organisation: "某某公司有哪些业务？")."""
-        ranked = self._rank(question, vector, analysis, k, exclude, exclude_speakers, wide=False)
+        ranked = self._rank(question, vector, analysis, k, exclude, exclude_speakers, False, rendered)
         if analysis.filter_speakers and not ranked.answerable and not ranked.relaxed:
-            wide = self._rank(question, vector, analysis, k, exclude, exclude_speakers, wide=True)
+            wide = self._rank(question, vector, analysis, k, exclude, exclude_speakers, True, rendered)
             if wide.answerable:
                 return wide
         return ranked
 
     def _rank(self, question: str, vector: np.ndarray, analysis: Analysis, k: int,
-              exclude: set[int], exclude_speakers: set[str], wide: bool) -> Ranked:
+              exclude: set[int], exclude_speakers: set[str], wide: bool, rendered: np.ndarray | None) -> Ranked:
         w = self.weights
         mask = self.answer_mask.copy()
         position = self.snapshot.position
@@ -242,8 +253,13 @@ class Ranker:
         where = Where(mask, ids=only, not_speakers=tuple(sorted(exclude_speakers)), not_ids=not_ids,
                       not_kinds=tuple(sorted(_NOT_ANSWERS)))
         words = self.tokenizer(question)
-        tokens = words + self.glossary.translate(question) if analysis.english else words
-        fused, dense, bm25 = self.scores(tokens, vector, where, analysis.boost_speakers, analysis.who)
+        english = self.render(analysis)
+        groups = tuple(r.words for r in english.renderings if r.words) if english else ()
+        tokens = words + english.words if english else words
+        if english and rendered is None:
+            rendered = vector  # nothing rendered: the English vector alone
+        fused, dense, bm25 = self.scores(words, vector, where, analysis.boost_speakers, analysis.who,
+                                         rendered if english else None, groups)
         if w.phrase and np.isfinite(fused).any():
             fused = self._phrase_bonus(question, fused)
         order = np.argsort(-fused, kind="stable")[:k]
@@ -251,9 +267,17 @@ class Ranker:
         if not hits:
             return Ranked([], False, relaxed, tuple(words))
         threshold = w.answer_dense_en if analysis.english else w.answer_dense_zh
+        # The threshold was set on the English question's own cosine; the rendering's runs higher.
+        best_dense = self._dense(vector, where, bm25)[mask].max() if english else dense[mask].max()
         # "What did X say?" asks for X's words in general: with X named, any of them answers.
-        answerable = dense[mask].max() >= threshold or (bool(analysis.filter_speakers or analysis.cited)
-                                                       and not relaxed and not tokens)
+        answerable = best_dense >= threshold or (bool(analysis.filter_speakers or analysis.cited)
+                                                 and not relaxed and not tokens)
+        if answerable and english and english.renderings and w.answer_covered_en:
+            # The passages found must speak of what was asked: most of its content words, translated. Words
+            # that name the speaker asked about (organisation, title) are answered by who speaks.
+            present = [self.text_tokens(self.snapshot.rows.text(i)) for i in order[: w.covered_top]]
+            present += self.profiles.words_of(analysis.filter_speakers)
+            answerable = english.coverage(present) >= w.answer_covered_en
         # Dictionary translations are too loose to vouch for an English question on their own.
         if not answerable and not analysis.english and bm25[mask].max() > 0:
             best_keyword = int(np.argmax(np.where(mask, bm25, -1.0)))

@@ -1,0 +1,90 @@
+"""English questions over Chinese paragraphs: the question in corpus words, and how much of it a passage holds.
+
+The small multilingual model matches an English question to Chinese text weakly; the same question
+rendered in the corpus's own words (dictionary translations, pinyin of names) is embedded beside it, and
+its words tell whether the passages found speak of what was asked at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from retrieval.records import Speaker
+from retrieval.text.glossary import Glossary, Rendering
+
+
+@dataclass(frozen=True)
+class Rendered:
+    renderings: tuple[Rendering, ...]
+
+    @property
+    def words(self) -> list[str]:
+        return [word for r in self.renderings for word in r.words]
+
+    @property
+    def text(self) -> str:
+        """The Chinese words as one query to embed ("" when nothing was translated)."""
+        return " ".join(dict.fromkeys(self.words))
+
+    def coverage(self, present: Iterable[set[str] | frozenset[str]]) -> float:
+        """Share of the question's content words of which some translation is among these words (a word
+        with no translation in the corpus is never covered). Counted, not weighted by rarity: a word the
+        corpus lacks would outweigh the rest, and most words of an answerable English question are
+        ordinary ones."""
+        if not self.renderings:
+            return 0.0
+        held = set().union(*present)
+        return sum(any(w in held for w in r.words) for r in self.renderings) / len(self.renderings)
+
+
+def render(glossary: Glossary, topic: str, question: str) -> Rendered:
+    """`topic`: the question without the speaker's name; `question`: as typed (capitals mark pinyin)."""
+    return Rendered(tuple(glossary.renderings(topic, question)))
+
+
+class Profiles:
+    """Each person as the header describes them (organisation, title), for English descriptions."""
+
+    def __init__(self, speakers: list[Speaker], tokenizer: Callable[[str], list[str]], embedder=None) -> None:
+        people = [s for s in speakers if s.is_person]
+        self.names = [s.name for s in people]
+        self._texts = [f"{s.title or ''}{s.name}" for s in people]
+        self._words = [frozenset(tokenizer(f"{s.organisation or ''}{s.title or ''}")) for s in people]
+        self._embedder = embedder
+
+    @cached_property
+    def _vectors(self) -> np.ndarray:
+        if not self._texts or self._embedder is None:
+            return np.zeros((0, 1), dtype=np.float32)
+        return self._embedder.embed_batch(self._texts, "passage")
+
+    def words_of(self, speakers: tuple[str, ...]) -> list[frozenset[str]]:
+        return [words for name, words in zip(self.names, self._words) if name in speakers]
+
+    def named_by(self, english: Rendered) -> str | None:
+        """The one person whose organisation or title holds the question's words ("the Foxconn union
+        chairman", "the Chaoyang district union"); words every profile shares count for nothing."""
+        scores = np.zeros(len(self.names))
+        for rendering in english.renderings:
+            has = np.array([any(w in words for w in rendering.words) for words in self._words], dtype=bool)
+            if has.any():
+                scores += has * np.log(len(self.names) / has.sum())
+        best = scores.max(initial=0.0)
+        return self.names[int(np.argmax(scores))] if best > 0 and (scores == best).sum() == 1 else None
+
+    def describe(self, vector: np.ndarray, english: Rendered | None = None) -> tuple[str | None, float]:
+        """The person whose profile fits a description best, and by how much they lead the runner-up
+        (1.0 when the words of the English question name one)."""
+        named = self.named_by(english) if english else None
+        if named:
+            return named, 1.0
+        if len(self._vectors) == 0:
+            return None, 0.0
+        sims = self._vectors @ vector
+        order = np.argsort(-sims)
+        lead = float(sims[order[0]] - sims[order[1]]) if len(order) > 1 else 1.0
+        return self.names[order[0]], lead

@@ -1,0 +1,55 @@
+"""English questions over the Chinese seed: refusal when nothing answers, pinyin names of places and
+organisations, and the answering paragraph found first."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.text.glossary import Glossary
+
+from .conftest import SEED
+
+SEED_DOC = SEED.name
+
+
+def test_a_capitalised_pinyin_word_is_the_corpus_word_it_spells():
+    glossary = Glossary({"京城", "朝阳", "工会", "机电"})
+    found = {r.english: r.words for r in glossary.renderings("the Jingcheng union and the Chao Yang district")}
+    assert found["jingcheng"] == ("京城",)
+    assert found["chao yang"] == ("朝阳",)
+
+
+def test_pinyin_in_lower_case_is_an_ordinary_word():
+    # "jingcheng" typed in lower case could be any English word; only a capital marks a name.
+    glossary = Glossary({"京城", "工会"})
+    assert "京城" not in glossary.translate("what did the jingcheng union say")
+
+
+def test_a_proper_noun_gloss_names_its_word():
+    # CC-CEDICT: 富士康 "Foxconn Technology Group".
+    assert Glossary({"富士康"}).translate("the Foxconn union") == ["富士康"]
+
+
+@pytest.mark.parametrize("question", ["What's the weather in Beijing today?", "How do I renew my passport?"])
+def test_an_english_question_nothing_answers_is_refused(engine, question):
+    assert not engine.ask(question).answerable
+
+
+def test_asking_for_a_named_speaker_in_general_is_still_answered(engine):
+    # No content words beyond the name: any of her words answers.
+    answer = engine.ask("What did Ma Xiaoyan say?")
+    assert answer.answerable and answer.speaker_filter == "马晓燕"
+
+
+def test_a_pinyin_organisation_name_finds_its_speaker(engine):
+    # 朝阳区总工会 is 王文军's organisation; "Chaoyang" spells 朝阳.
+    answer = engine.ask("What does the Chaoyang union chairman think about standardising union work?", k=3)
+    assert answer.speaker_filter == "王文军"
+
+
+def test_an_english_question_finds_its_paragraph_first(engine):
+    # "spokesperson" is 代言(人): paragraph 7 ends "当好职工群众的代言" (the document breaks the word there).
+    answer = engine.ask("Who said the union should be a spokesperson for workers?", k=3)
+    first = answer.passages[0].paragraph
+    assert (first.doc, first.number) == (SEED_DOC, 7)
+    assert answer.answerable
