@@ -278,3 +278,20 @@ def test_damaged_and_hostile_documents_each_cost_one_line_and_the_rest_is_indexe
     assert "zip bomb" in reasons["bomb.docx"]
     assert "not a PDF" in reasons["garbage.pdf"]
     assert "Traceback" not in done.stderr
+
+
+def test_a_title_changed_without_the_text_is_rewritten_and_its_vectors_reused(tmp_path, embedder):
+    import docx
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    path = story_docx(docs / "story.docx")
+    engine = make_engine(tmp_path / "index", docs, embedder)
+    engine.index(docs)
+    document = docx.Document(path)
+    document.core_properties.title = "微循环公交月底开通（修订）"
+    document.save(path)
+    report = engine.index(docs)
+    assert (report.changed, report.unchanged, report.embedded, report.written) == (("story.docx",), 0, 0, True)
+    assert engine.ask("以前去地铁站要走多久？", k=1).passages[0].document.title == "微循环公交月底开通（修订）"
+    assert engine.index(docs).written is False     # and then it is up to date
