@@ -12,7 +12,7 @@ import numpy as np
 
 from retrieval.embedders import Embedder, load_embedder
 from retrieval.errors import BadQuestion, IndexCorrupt, IndexMismatch, IndexMissing, NoDocuments
-from retrieval.records import Answer, IndexReport, Paragraph, Progress, SpeakerScore
+from retrieval.records import Answer, DocMeta, IndexReport, Paragraph, Progress, SpeakerScore
 from retrieval.search import browse
 from retrieval.search.analysis import Analysis, analyse
 from retrieval.search.browse import QuoteRow, SpeakerInfo
@@ -38,6 +38,7 @@ class Engine:
         self._lock = threading.RLock()
         self._snapshot: Snapshot | None = None
         self._ranker: Ranker | None = None
+        self._doc_meta: tuple[Snapshot, dict[str, DocMeta]] | None = None
 
     # -- model -----------------------------------------------------------------------------------
     @property
@@ -200,9 +201,12 @@ class Engine:
             notes.append("这位发言人没有相关段落，下面是所有发言人的结果。 · Nothing from that speaker matched; "
                          "showing all speakers.")
         only = analysis.filter_speakers if not result.relaxed else ()
+        documents = self._documents(ranker.snapshot)
         passages = tuple(
-            make_passage(i + 1, row, score, list(result.words), ranker, only, analysis.cited, ranker.reporter_of,
-                         who=analysis.who)
+            dataclasses.replace(
+                make_passage(i + 1, row, score, list(result.words), ranker, only, analysis.cited, ranker.reporter_of,
+                             who=analysis.who),
+                document=documents.get(row.paragraph.doc, NO_META))
             for i, (row, score) in enumerate(result.hits)
         )
         speakers: tuple[SpeakerScore, ...] = ()
@@ -243,6 +247,17 @@ class Engine:
             raise NoDocuments(f"no document called {name!r} in the index")
         return sorted(found, key=lambda p: p.number)
 
+    def document_meta(self, name: str) -> DocMeta:
+        """The headline, outlet, author and date a document gives (all None when it gives none)."""
+        return self._documents(self.snapshot()).get(name, NO_META)
+
+    def _documents(self, snapshot: Snapshot) -> dict[str, DocMeta]:
+        """Each document's DocMeta by name, built once per loaded generation (a snapshot never changes)."""
+        cached = self._doc_meta
+        if cached is None or cached[0] is not snapshot:
+            cached = self._doc_meta = (snapshot, {e.name: e.meta for e in snapshot.manifest.documents})
+        return cached[1]
+
     def resolve_speaker(self, text: str) -> tuple[str, ...]:
         """The speakers a name in any form refers to (empty when none)."""
         return self._ranker_for().aliases.resolve(text)
@@ -250,6 +265,9 @@ class Engine:
     def paragraph(self, paragraph_id: int) -> Paragraph:
         snapshot = self.snapshot()
         return snapshot.rows[snapshot.position[paragraph_id]].paragraph
+
+
+NO_META = DocMeta()
 
 
 def check_question(question: object) -> None:

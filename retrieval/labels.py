@@ -77,10 +77,18 @@ def plain_answer(answer: Answer, color: bool = False) -> str:
         lines.append("")
         lines.append(f"[{p.rank}] {person(p.speaker, p.speaker_title)} · {role_label(p, lang)} · "
                      f"{shown(para.doc)} {TEXT[lang]['para']} {para.number} · {p.score:.3f}")
+        if document_line(p.document):
+            lines.append(f"    {shown(document_line(p.document))}")
         lines.append("    " + marked(para.text, p.highlights, on, off))
         if len({u.speaker for u in p.attributions}) > 1:
             lines.append(f"    {TEXT[lang]['parts']}: " + " | ".join(part_label(para.text, u, lang) for u in p.attributions))
     return "\n".join(lines)
+
+
+def document_line(meta) -> str:
+    """《headline》 · outlet · author · date, as far as the document gives them ("" when it gives none)."""
+    parts = [f"《{meta.title}》" if meta.title else "", meta.source or "", meta.author or "", meta.date or ""]
+    return " · ".join(p for p in parts if p)
 
 
 def part_label(text: str, utterance, lang: str, width: int = 16) -> str:

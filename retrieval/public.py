@@ -19,6 +19,9 @@ def answer_json(answer) -> dict:
                 "paragraph": p.paragraph.number, "score": p.score,
                 "highlights": [list(h) for h in p.highlights], "id": p.id, "kind": p.paragraph.kind,
                 "cited": p.cited,
+                # the document's own headline, outlet, author and date (null when it does not give them)
+                "doc_title": p.document.title, "doc_source": p.document.source,
+                "doc_author": p.document.author, "doc_date": p.document.date,
                 "attributions": [{"start": u.start, "end": u.end, "speaker": u.speaker,
                                   "speaker_title": u.speaker_title, "role": u.role, "cited": u.cited}
                                  for u in p.attributions],

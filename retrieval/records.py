@@ -109,6 +109,20 @@ class Paragraph:
 
 
 @dataclass(frozen=True)
+class DocMeta:
+    """What a document says about itself: its headline, outlet, author and date (None when it does not say).
+
+    Taken from a file's metadata (Word core properties, PDF info, a web page's meta tags) or, for plain
+    text, from its first heading line; `date` is ISO (2024-03-05) when it could be read as a date.
+    """
+
+    title: str | None = None
+    source: str | None = None         # the outlet or site that published it
+    author: str | None = None
+    date: str | None = None
+
+
+@dataclass(frozen=True)
 class Skipped:
     """A file ingest could not use, and why."""
 
@@ -130,6 +144,7 @@ class Passage:
     speaker_title: str | None = None
     role: Role = Role.NARRATION
     cited: str | None = None
+    document: DocMeta = DocMeta()     # the headline, outlet, author and date of the passage's document
 
     @property
     def attributions(self) -> tuple[Utterance, ...]:

@@ -43,12 +43,13 @@ def test_folder_reading_skips_bad_files_and_goes_on(tmp_path):
     (tmp_path / "good.txt").write_text("张三说，今年要办好职工食堂，让大家吃得放心。", encoding="utf-8")
     (tmp_path / "picture.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256)) * 8)
     (tmp_path / "empty.md").write_bytes(b"")
-    (tmp_path / "ignored.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "ignored.rtf").write_bytes(b"{\\rtf1 hello}")
     items = list(read_folder(tmp_path))
     good = [i for i in items if not isinstance(i, d.Skipped)]
     skipped = {i.path: i.reason for i in items if isinstance(i, d.Skipped)}
     assert [name for name, _ in good] == ["good.txt"]
-    assert set(skipped) == {"picture.txt", "empty.md"}
+    assert set(skipped) == {"picture.txt", "empty.md", "broken.pdf"}
     assert all(reason for reason in skipped.values())
 
 

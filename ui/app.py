@@ -95,7 +95,7 @@ def source_view(engine: Engine, choice: str | None) -> str:
         return "<p>在回答中选择一段，即可查看它在原文中的位置。 · Pick a passage to see it in its document.</p>"
     doc, number = choice.split("\x1f", 1)
     try:
-        return document_html(engine.document(doc), int(number))
+        return document_html(engine.document(doc), int(number), engine.document_meta(doc))
     except (WhosaidError, ValueError) as exc:
         return f"<p>{escape(str(exc))}</p>"
 

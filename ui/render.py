@@ -10,7 +10,7 @@ import html
 import re
 
 from retrieval.labels import ROLE_LABELS, TEXT, headline, language, marked, part_label, person
-from retrieval.records import Answer, Kind, Paragraph, Passage, Role
+from retrieval.records import Answer, DocMeta, Kind, Paragraph, Passage, Role
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$:/=])")
 
@@ -49,7 +49,8 @@ def parts_line(passage: Passage, lang: str) -> str:
 def evidence_log(passage: Passage, lang: str) -> str:
     p = passage.paragraph
     where = f"{p.doc} ¶{p.number}" if lang == "en" else f"{p.doc} 第{p.number}段"
-    return f"{where} · {passage.score:.2f}"
+    title = f"《{passage.document.title}》 " if passage.document.title else ""
+    return f"{title}{where} · {passage.score:.2f}"
 
 
 def answer_messages(answer: Answer, examples: list[str]) -> list[dict]:
@@ -86,9 +87,15 @@ def answer_messages(answer: Answer, examples: list[str]) -> list[dict]:
     return messages
 
 
-def document_html(paragraphs: list[Paragraph], marked: int | None) -> str:
-    """A whole document as escaped paragraphs, the chosen one marked and scrolled to."""
+def document_html(paragraphs: list[Paragraph], marked: int | None, meta: DocMeta | None = None) -> str:
+    """A whole document as escaped paragraphs, the chosen one marked and scrolled to, under its headline,
+    outlet, author and date when the document gives them (`meta`, from Engine.document_meta)."""
     parts = []
+    if meta is not None and meta.title:
+        parts.append(f'<h3 class="whosaid-doc-title">{html.escape(meta.title)}</h3>')
+    byline = " · ".join(x for x in (meta.source, meta.author, meta.date) if x) if meta is not None else ""
+    if byline:
+        parts.append(f"<p><small>{html.escape(byline)}</small></p>")
     for p in paragraphs:
         body = html.escape(p.text)
         who = html.escape(person(p.speaker, p.speaker_title)) if p.kind == Kind.BODY else ""

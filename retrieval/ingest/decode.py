@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from retrieval.errors import DecodeError
+from retrieval.records import DocMeta
 from retrieval.text.chars import INVISIBLE, PLAIN_RANGES, is_han
 from retrieval.text.fold import fold
 
@@ -24,6 +25,8 @@ class Decoded:
     encoding: str
     guessed: bool = False   # chosen among several encodings that all read the bytes, or by detection
     replaced: int = 0       # bytes no encoding could read, replaced by U+FFFD
+    meta: DocMeta = DocMeta()  # the headline, outlet, author and date the document gives
+    notes: tuple[str, ...] = ()  # what was left unread (pages past the limit), one line each
 
 
 # Tried in this order after UTF-8; the most plausible reading wins, GB18030 on a tie.

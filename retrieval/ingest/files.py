@@ -15,16 +15,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from retrieval.errors import DecodeError
-from retrieval.records import Skipped
-from retrieval.settings import DEFAULT_MAX_FILE_BYTES
+from retrieval.records import DocMeta, Skipped
 from retrieval.text.chars import readable, shown
 
 from .decode import Decoded, clean, decode, looks_binary
+from .formats import extract
+from .limits import MAX_FILE_BYTES
+from .paragraphs import first_heading
 
-SUFFIXES = (".txt", ".md")
-# The limit for callers that pass none; `whosaid` passes Settings.max_file_bytes (WHOSAID_MAX_FILE_MB),
-# read by settings.resolve() so that a bad value is one line, not an import-time traceback.
-MAX_FILE_BYTES = DEFAULT_MAX_FILE_BYTES
+SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
 # Real document trees are a few levels deep; a folder nested a thousand deep is an attack on the walker
 # (Python 3.11's os.walk recurses once per level and dies of RecursionError near 1,000).
 MAX_DEPTH = 64
@@ -39,7 +38,7 @@ def content_hash(text: str) -> str:
 
 
 def walk(folder: Path) -> Iterator[tuple[str, Path] | Skipped]:
-    """(name, path) of every .txt and .md below the folder in a stable order, or Skipped with the reason.
+    """(name, path) of every document (SUFFIXES) below the folder in a stable order, or Skipped with the reason.
 
     Hidden files and folders are passed over. A link out of the folder is never followed: the folder
     is what the user chose to index, and a planted link to /proc/self/environ or ~/.ssh would put
@@ -109,19 +108,24 @@ def _listed(target: str, root: str) -> bool:
 
 
 def list_files(folder: Path) -> list[Path]:
-    """Every .txt and .md below the folder that walk() would read, in a stable order."""
+    """Every document below the folder that walk() would read, in a stable order."""
     return [item[1] for item in walk(folder) if not isinstance(item, Skipped)]
 
 
 def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Decoded:
-    """Read and decode one file; raises DecodeError or OSError with a reason."""
-    decoded = decode(_read_bytes(path, max_bytes))
+    """Read and decode one file (a Word, PDF or web page by what its bytes hold, whatever its name);
+    raises DecodeError or OSError with a reason."""
+    data = _read_bytes(path, max_bytes)
+    extracted = extract(data, path.suffix.lower())
+    if extracted is not None:
+        return extracted
+    decoded = decode(data)
     text = clean(decoded.text)
     if looks_binary(text):
         raise DecodeError("holds binary data, not text")
     if not text.strip():
         raise DecodeError("holds no text")
-    return Decoded(text, decoded.encoding, decoded.guessed, decoded.replaced)
+    return Decoded(text, decoded.encoding, decoded.guessed, decoded.replaced, DocMeta(title=first_heading(text)))
 
 
 def _read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:

@@ -38,10 +38,23 @@ def _is_prose(piece: str) -> bool:
     return len(piece) >= PROSE_MIN_CHARS and any(ch in _CLAUSE_MARKS for ch in piece)
 
 
-def _looks_like_heading(piece: str) -> bool:
+def looks_like_heading(piece: str) -> bool:
     if _MD_HEADING.match(piece):
         return True
     return len(piece) <= HEADING_MAX_CHARS and not any(ch in "，。！？,;；" for ch in piece) and piece[-1] not in "”」"
+
+
+def first_heading(text: str) -> str | None:
+    """The document's headline as its text gives it: the first line with words, when that line is a
+    heading (short, without sentence punctuation); a markdown heading without its marks."""
+    for match in re.finditer(r"[^\n]+", text[:8192]):
+        line = match.group().strip(" \t\u3000\u00a0")
+        if not _WORD.search(line):
+            continue
+        if not looks_like_heading(line):
+            return None
+        return _MD_HEADING.sub("", line).strip().strip("#").strip() or None
+    return None
 
 
 def has_words(text: str) -> bool:
@@ -87,7 +100,7 @@ def _rejoined(pieces: list[tuple[str, int, int]]) -> list[tuple[str, list[tuple[
                 _is_prose(prev_text)
                 and prev_text[-1] not in _CLOSERS
                 and not _MD_HEADING.match(prev_text)
-                and (not _looks_like_heading(piece) or piece[-1] in _CLOSERS)
+                and (not looks_like_heading(piece) or piece[-1] in _CLOSERS)
                 and not piece.endswith(("：", ":"))
             ):
                 merged[-1] = (prev_text + piece, prev_spans + [(start, end)])

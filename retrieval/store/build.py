@@ -58,6 +58,7 @@ def _read(folder: Path, max_file_bytes: int = MAX_FILE_BYTES
             notes.append(f"read {name} as {decoded.encoding} (guessed)")
         if decoded.replaced:
             notes.append(f"{name}: {decoded.replaced} bad byte{'s' * (decoded.replaced > 1)} replaced")
+        notes += [f"{name}: {note}" for note in decoded.notes]
         digest = content_hash(decoded.text)
         if digest in seen:
             skipped.append(d.Skipped(name, f"same text as {seen[digest]}, indexed once"))
@@ -81,19 +82,23 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
     docs, skipped, notes = _read(folder, max_file_bytes)
     if not docs:
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:3])
-        raise NoDocuments(f"{folder}: no readable .txt or .md files" + (f" ({reasons})" if reasons else ""))
+        raise NoDocuments(f"{folder}: no readable documents (.txt, .md, .docx, .pdf, .html)" + (f" ({reasons})" if reasons else ""))
 
     before = {e.name: e.hash for e in previous.manifest.documents} if previous else {}
     now = {name: digest for name, _, digest in docs}
+    # A document whose text is the same but whose title, outlet, author or date is not (a Word file's
+    # properties edited, an index written before titles were kept) is rewritten, its vectors reused.
+    metas = {e.name: e.meta for e in previous.manifest.documents} if previous else {}
+    retitled = {name for name, decoded, digest in docs if before.get(name) == digest and metas[name] != decoded.meta}
     report_args = dict(
         added=tuple(sorted(set(now) - set(before))),
-        changed=tuple(sorted(n for n in now if n in before and before[n] != now[n])),
+        changed=tuple(sorted(n for n in now if n in before and (before[n] != now[n] or n in retitled))),
         removed=tuple(sorted(set(before) - set(now))),
-        unchanged=sum(1 for n in now if before.get(n) == now[n]),
+        unchanged=sum(1 for n in now if before.get(n) == now[n] and n not in retitled),
         skipped=tuple(skipped),
     )
     same_engine = previous is not None and previous.manifest.engine_version == __version__
-    if same_engine and before == now:
+    if same_engine and before == now and not retitled:
         return IndexReport(len(docs), len(previous.rows), 0, written=False, notes=tuple(notes), **report_args)
 
     cached = {}
@@ -166,12 +171,12 @@ def _attributed(docs, model_id: str, previous: Snapshot | None, before: dict[str
         if same_engine and before.get(name) == digest and name in old_rows:
             rows += old_rows[name]
             speakers += old_speakers.get(name, [])
-            entries.append(DocEntry(name, digest, decoded.encoding, len(old_rows[name])))
+            entries.append(_entry(name, digest, decoded, len(old_rows[name])))
             continue
         split = (raws or {}).get(name) or split_paragraphs(name, decoded.text)
         paragraphs, found = attribute(split, name)
         speakers += found
-        entries.append(DocEntry(name, digest, decoded.encoding, len(paragraphs)))
+        entries.append(_entry(name, digest, decoded, len(paragraphs)))
         # An id keeps its paragraph's text and attribution for life: a backend that stores the
         # attribution with the vector (Milvus) is then never out of date for a live generation.
         reusable: dict[tuple, list[int]] = {}
@@ -186,6 +191,11 @@ def _attributed(docs, model_id: str, previous: Snapshot | None, before: dict[str
                 pid, next_id = next_id, next_id + 1
             rows.append(Row(pid, paragraph, key))
     return rows, speakers, entries, next_id
+
+
+def _entry(name: str, digest: str, decoded: Decoded, paragraphs: int) -> DocEntry:
+    meta = decoded.meta
+    return DocEntry(name, digest, decoded.encoding, paragraphs, meta.title, meta.source, meta.author, meta.date)
 
 
 def _identity(key: str, paragraph: d.Paragraph) -> tuple:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from retrieval.records import DocMeta
+
 # Bumped whenever what a generation holds changes shape; an older index is refused with `--rebuild`.
 FORMAT_VERSION = 4
 
@@ -15,6 +17,15 @@ class DocEntry:
     hash: str
     encoding: str
     paragraphs: int
+    # What the document says about itself (records.DocMeta); an older manifest has none of these.
+    title: str | None = None
+    source: str | None = None
+    author: str | None = None
+    date: str | None = None
+
+    @property
+    def meta(self) -> DocMeta:
+        return DocMeta(self.title, self.source, self.author, self.date)
 
 
 @dataclass(frozen=True)
