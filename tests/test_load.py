@@ -36,8 +36,10 @@ def test_concurrent_clients_get_answers_and_a_burst_past_the_queue_is_told_to_re
     spec.loader.exec_module(loadtest)
     result = loadtest.run(clients=6, questions=4, burst=90, queue_size=8)
     print(result)
-    assert result["errors"] == 0 and result["accepted_ok"] == 24
+    assert result["api_errors"] == 0 and result["api_ok"] == 24
+    assert result["page_errors"] == 0 and result["page_ok"] == 6
+    assert result["engine_ask_batch_qps"] > 0 and result["api_throughput_qps"] > 0
     assert result["burst_other_errors"] == 0
     assert result["burst_answered"] + result["burst_busy"] == 90 and result["burst_busy"] > 0
     assert result["answers_after_burst"]
-    assert result["rss_after_mb"] - result["rss_before_mb"] < 300
+    assert result["server_rss_after_mb"] - result["server_rss_before_mb"] < 300

@@ -67,7 +67,7 @@ def _server(app, host: str, port: int):
 
     # Idle connections are closed after 5 s, as Gradio's own launch does: a slow client cannot hold one.
     return Server(uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_keep_alive=5,
-                                 lifespan="on"))
+                                 timeout_graceful_shutdown=5, lifespan="on"))
 
 
 def serve(engine: Engine, host: str = "127.0.0.1", port: int = 7860, share: bool = False,

@@ -9,6 +9,7 @@ CLI rather than among the engine's stages.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import resource
@@ -116,6 +117,9 @@ def run(paragraphs: int = 1000, real: int = 2000, questions: int = 200, http: bo
 
         if http:
             result.http_p50_ms, result.http_p95_ms = _http_latency(engine, asked[:60])
+            api = api_latency(engine, asked[:60])
+            result.api_p50_ms, result.api_p95_ms = api["api_p50_ms"], api["api_p95_ms"]
+            result.api_overhead_p50_ms = api["api_overhead_p50_ms"]
 
         engine.close()  # a Milvus Lite file is open to one process at a time
         start = time.perf_counter()
@@ -129,6 +133,7 @@ def run(paragraphs: int = 1000, real: int = 2000, questions: int = 200, http: bo
 
 
 def _http_latency(engine, asked: list[str]) -> tuple[float, float]:
+    """The chat page through gradio_client (its event protocol and the client library's own cost)."""
     from gradio_client import Client
 
     from ui.server import serve_in_background
@@ -147,6 +152,31 @@ def _http_latency(engine, asked: list[str]) -> tuple[float, float]:
             app.close()
 
 
+def api_latency(engine, asked: list[str], k: int = 3) -> dict[str, float]:
+    """POST /api/ask timed by a client in its own process, beside engine.ask on the same questions in the
+    same run: p50/p95 of each and the API's overhead at the median."""
+    from ui.server import serve_in_background
+
+    for q in asked:  # every question once first: lazy tables (the English glossary) load outside the timing
+        engine.ask(q, k=k)
+    inside = []
+    for q in asked:
+        start = time.perf_counter()
+        engine.ask(q, k=k)
+        inside.append((time.perf_counter() - start) * 1000)
+    url, running = serve_in_background(engine)
+    try:
+        done = subprocess.run([sys.executable, "-m", "retrieval.bench.client", url, "--k", str(k)],
+                              input="\n".join(q.replace("\n", " ") for q in asked), capture_output=True,
+                              text=True, timeout=1800, check=True)
+    finally:
+        with contextlib.redirect_stdout(sys.stderr):
+            running.close()
+    outside = json.loads(done.stdout)
+    in50, in95 = percentiles(inside)
+    out50, out95 = percentiles(outside["times_ms"])
+    return {"engine_p50_ms": in50, "engine_p95_ms": in95, "api_p50_ms": out50, "api_p95_ms": out95,
+            "api_overhead_p50_ms": out50 - in50, "api_errors": outside["errors"]}
 
 
 def _du(folder: Path) -> int:

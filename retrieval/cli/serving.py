@@ -19,6 +19,8 @@ def serve(
         "bound to 0.0.0.0 it answers any name"))] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 7860,
     share: Annotated[bool, typer.Option("--share", help="Also open a public share link (its name is answered too)")] = False,
+    queue: Annotated[int, typer.Option("--queue", min=1, max=10_000,
+                                       help="Questions that may wait; more are answered 503 'try again'")] = 64,
     index: IndexOpt = None, model: ModelOpt = None, backend: BackendOpt = None, milvus_uri: MilvusOpt = None,
 ) -> None:
     """Open the chat page (builds the index from seeds/ first when there is none)."""
@@ -30,7 +32,9 @@ def serve(
         shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
         typer.echo(f"whosaid: chat page on http://{shown}:{port}, JSON API on http://{shown}:{port}/api "
                    f"(documented at /docs; {'not on the share link; ' if share else ''}Ctrl+C to stop)", err=True)
-        run(engine, host=host, port=port, share=share)
+        from ui.app import Limits
+
+        run(engine, host=host, port=port, share=share, limits=Limits(queue_size=queue))
     except WhosaidError as exc:
         fail(exc)
     except OSError as exc:
