@@ -14,11 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -97,19 +97,28 @@ def remove(folder: Path) -> None:
 
 
 def run(folder: Path, index: Path, timeout: float = 1800) -> dict:
-    """`whosaid index` on the folder in its own process: rc, seconds, peak RSS (MB), its stderr lines."""
+    """`whosaid index` on the folder in its own process: rc, seconds, its own peak RSS (MB), its stderr lines."""
     env = dict(os.environ, WHOSAID_HOSTILE_SECRET=SECRET, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "retrieval", "index", str(folder), "--index", str(index)],
-                          capture_output=True, text=True, errors="replace", env=env, timeout=timeout, cwd=ROOT)
-    seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        child = subprocess.Popen([sys.executable, "-m", "retrieval", "index", str(folder), "--index", str(index)],
+                                 stdout=out, stderr=err, text=True, errors="replace", env=env, cwd=ROOT)
+        timer = threading.Timer(timeout, child.kill)
+        timer.start()
+        # wait4 gives this child's own peak memory (RUSAGE_CHILDREN would be the largest of every child
+        # this process ever waited for)
+        _, status, usage = os.wait4(child.pid, 0)
+        timer.cancel()
+        child.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
     answer = subprocess.run([sys.executable, "-m", "retrieval", "ask", "--json", "--index", str(index), QUESTION],
                             capture_output=True, text=True, errors="replace", env=env, timeout=600, cwd=ROOT)
     leaked = [p.name for p in index.rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()]
-    return {"rc": done.returncode, "seconds": round(seconds, 1), "peak_rss_mb": round(max(peak, before) / 1024),
-            "stderr": done.stderr.splitlines(), "stdout": done.stdout.strip(), "leaked": leaked,
+    return {"rc": child.returncode, "seconds": round(seconds, 1), "peak_rss_mb": round(usage.ru_maxrss / 1024),
+            "stderr": stderr.splitlines(), "stdout": stdout.strip(), "leaked": leaked,
             "answer": json.loads(answer.stdout) if answer.returncode == 0 else None}
 
 
