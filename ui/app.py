@@ -21,6 +21,7 @@ from .render import answer_messages, document_html, escape
 from .uploads import UPLOAD_PATHS, UploadGate
 
 ALL = ""  # the speaker filter's value for "everyone"
+EMPTY_HINT = "请先输入一个问题，例如“某某说了什么？” · Type a question first, e.g. “What did … say?”"
 CSS = """
 .whosaid-doc { max-height: 60vh; overflow-y: auto; line-height: 1.7; }
 .whosaid-doc mark, .message mark { background: #ffe58a; color: #1a1a1a; padding: 0 2px; }  /* dark text: readable in dark mode too */
@@ -77,6 +78,8 @@ def chat(engine: Engine, message, history: list, speaker: str | None, memory: Me
     """One chat turn: the reply messages, the new memory, and the passages the source view can open."""
     memory = memory or Memory()
     text = message.get("text", "") if isinstance(message, dict) else str(message or "")
+    if not text.strip():
+        return [{"role": "assistant", "content": EMPTY_HINT}], memory, []
     if len(text) > MAX_QUESTION_CHARS:
         reply = (f"问题太长了（{len(text)} 字），请控制在 {MAX_QUESTION_CHARS} 字以内。"
                  f" · The question is {len(text)} characters long; the limit is {MAX_QUESTION_CHARS}.")
@@ -88,6 +91,10 @@ def chat(engine: Engine, message, history: list, speaker: str | None, memory: Me
     sources = [(f"{p.rank}. {p.speaker or ''} · {p.paragraph.doc} ¶{p.paragraph.number}",
                 f"{p.paragraph.doc}\x1f{p.paragraph.number}") for p in turn.answer.passages]
     return answer_messages(turn.answer, examples), turn.memory, sources
+
+
+def message_is_blank(message) -> bool:
+    return not (message.get("text", "") if isinstance(message, dict) else str(message or "")).strip()
 
 
 def source_view(engine: Engine, choice: str | None) -> str:
@@ -109,6 +116,8 @@ def filter_note(speaker: str | None) -> str:
 def build_app(engine: Engine, limits: Limits = Limits()):
     import gradio as gr
 
+    from .chatbox import ChatBox, turn_memory
+
     infos = engine.speakers()
     examples = example_questions(infos)
     choices = [("全部发言人 · All speakers", ALL)] + [(speaker_label(i), i.speaker.name) for i in infos]
@@ -116,7 +125,7 @@ def build_app(engine: Engine, limits: Limits = Limits()):
     with gr.Blocks(title="whosaid · 谁说的") as app:
         gr.Markdown("## whosaid · 谁说的\n用中文或英文提问，查看是谁说的、原话是什么。"
                     " · Ask in Chinese or English who said what in the documents.")
-        memory = gr.State(Memory())
+        memory = gr.State(())  # one Memory per user message on screen (see chatbox.turn_memory)
         with gr.Row(equal_height=False, elem_id="main-row"):
             with gr.Column(scale=1, min_width=260, elem_classes=["whosaid-side"]):
                 speaker = gr.Radio(choices=choices, value=ALL, label="发言人 · Speakers", elem_id="speakers")
@@ -129,15 +138,21 @@ def build_app(engine: Engine, limits: Limits = Limits()):
                     height=560, label="whosaid", elem_id="chat", latex_delimiters=[], sanitize_html=True,
                     placeholder="例如 · e.g. " + escape(examples[0]),
                 )
-                def turn(message, history, who, mem):
-                    messages, new_memory, picks = chat(engine, message, history, who, mem, examples, limits.passages)
-                    return messages, new_memory, gr.Dropdown(choices=picks, value=None)
+                def turn(message, history, who, past):
+                    kept, current = turn_memory(history, past)
+                    messages, new_memory, picks = chat(engine, message, history, who, current, examples,
+                                                       limits.passages)
+                    if message_is_blank(message):  # no user bubble was added, so no turn to remember
+                        return messages, kept, gr.Dropdown(choices=[], value=None)
+                    return messages, kept + (new_memory,), gr.Dropdown(choices=picks, value=None)
 
-                gr.ChatInterface(
+                # No max_length on the textbox: the browser would cut a pasted question silently; the
+                # handler says in both languages that it is too long, and the body cap bounds the request.
+                ChatBox(
                     fn=turn,
                     chatbot=chatbot,
-                    textbox=gr.Textbox(placeholder="问一个问题 · Ask a question", max_length=MAX_QUESTION_CHARS,
-                                       elem_id="question", submit_btn=True),
+                    textbox=gr.Textbox(placeholder="问一个问题 · Ask a question", elem_id="question",
+                                       submit_btn=True),
                     additional_inputs=[speaker, memory],
                     additional_outputs=[memory, sources],
                     examples=[[q, None, None] for q in examples],
@@ -148,6 +163,10 @@ def build_app(engine: Engine, limits: Limits = Limits()):
                 with gr.Accordion("原文 · Source", open=False):
                     sources.render()
                     document = gr.HTML(source_view(engine, None), elem_id="source-doc")
+        # ChatInterface takes back the messages; these take back what the follow-ups remember.
+        chatbot.clear(lambda: (), None, memory, api_visibility="undocumented", queue=False)
+        chatbot.undo(lambda past: tuple(past or ())[:-1], memory, memory, api_visibility="undocumented",
+                     queue=False)
         speaker.change(filter_note, speaker, note, api_visibility="undocumented", queue=False)
         clear.click(lambda: (ALL, filter_note(None)), None, [speaker, note], api_visibility="undocumented",
                     queue=False)
