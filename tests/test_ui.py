@@ -222,3 +222,32 @@ def test_memory_follows_the_turns_left_on_screen():
     assert turn_memory(turns, (first, second)) == ((first, second), second)
     assert turn_memory(turns[:2], (first, second)) == ((first,), first), "after Undo"
     assert turn_memory([], (first, second)) == ((), Memory()), "after Clear"
+
+
+def test_serve_prints_its_own_hints_not_gradios(engine):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "WHOSAID_INDEX": str(engine.settings.index_dir), "WHOSAID_DOCS": str(engine.settings.docs_dir)}
+    proc = subprocess.Popen([sys.executable, "-m", "retrieval", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)
+                break
+            except OSError:
+                time.sleep(0.5)
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10)  # the page is up
+    finally:
+        proc.terminate()
+        printed = proc.communicate(timeout=60)[0]
+    assert "share=True" not in printed and "GRADIO_SERVER_PORT" not in printed and "launch()" not in printed
+    assert "--share" in printed and "PORT=" in printed and "Traceback" not in printed, printed

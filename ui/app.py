@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -201,10 +202,13 @@ def launch(app, host: str = "127.0.0.1", port: int = 7860, share: bool = False, 
     result = app.launch(
         server_name=host, server_port=port, share=share, auth=auth_from_env(), prevent_thread_lock=True,
         max_file_size=limits.max_file_size, enable_monitoring=False, allowed_paths=[], show_error=False,
-        css=CSS, quiet=not block, footer_links=[], app_kwargs={"middleware": middleware(hosts, limits)},
+        # quiet: Gradio's hints name launch() arguments and GRADIO_SERVER_PORT, which mean nothing to a
+        # user of `whosaid serve`; the CLI prints its own line, and the share link is printed here.
+        css=CSS, quiet=True, footer_links=[], app_kwargs={"middleware": middleware(hosts, limits)},
     )
     if share and app.share_url:  # the tunnel forwards the share link's own Host
         hosts.add(urlparse(app.share_url).netloc)
+        print(f"whosaid: share link {app.share_url} (public while this runs)", file=sys.stderr, flush=True)
     if block:
         app.block_thread()
     return result
