@@ -26,6 +26,9 @@ EMPTY_HINT = "请先输入一个问题，例如“某某说了什么？” · Ty
 CSS = """
 .whosaid-doc { max-height: 60vh; overflow-y: auto; line-height: 1.7; }
 .whosaid-doc mark, .message mark { background: #ffe58a; color: #1a1a1a; padding: 0 2px; }  /* dark text: readable in dark mode too */
+/* Gradio dims the body of a titled message (our passages) to 0.8 twice over: the quoted words are the
+   answer, not an aside, and dimmed they fall to ~4.5:1 in light mode. */
+#chat .message-content, #chat .message-content .md { opacity: 1 !important; }
 .whosaid-marked { border-left: 4px solid #f0b400; padding-left: 8px; }
 @media (max-width: 640px) {
   #main-row { flex-wrap: wrap !important; }
