@@ -164,7 +164,8 @@ def test_highlighted_and_passage_text_is_readable_in_both_colour_schemes(browser
                                timeout=30_000)
         ask(page, "王文军怎么看工会组织全覆盖？")
         page.wait_for_selector("#chat mark", timeout=60_000)
-        for selector in ("#chat mark", "#chat .message-content p"):
+        # the highlights, the passages, and each passage's document, paragraph and relevance
+        for selector in ("#chat mark", "#chat .message-content p", "#chat .thought-group .duration"):
             seen = page.locator(selector).evaluate_all(SEEN_COLOURS)
             assert seen, selector
             for colours in seen:

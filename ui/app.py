@@ -29,11 +29,17 @@ CSS = """
 /* Gradio dims the body of a titled message (our passages) to 0.8 twice over: the quoted words are the
    answer, not an aside, and dimmed they fall to ~4.5:1 in light mode. */
 #chat .message-content, #chat .message-content .md { opacity: 1 !important; }
+/* A passage's document, paragraph and relevance: Gradio's grey (~1.9:1 on white) is too faint for what a
+   reader checks before quoting. */
+#chat .thought-group .duration { color: var(--body-text-color) !important; opacity: 1 !important; }
 .whosaid-marked { border-left: 4px solid #f0b400; padding-left: 8px; }
 @media (max-width: 640px) {
   #main-row { flex-wrap: wrap !important; }
   .whosaid-main { order: 1; min-width: 100% !important; }
   .whosaid-side { order: 2; min-width: 100% !important; }
+  /* the passage's title, then its document and relevance on a line of their own */
+  #chat .thought-group .title { flex-wrap: wrap !important; }
+  #chat .thought-group .duration { flex-basis: 100%; margin-left: 0 !important; }
 }
 """
 
