@@ -29,7 +29,7 @@ def browser():
         b.close()
 
 
-def open_page(browser, url, width=1280, height=900):
+def open_page(browser, url, width=1366, height=900):
     page = browser.new_page(viewport={"width": width, "height": height})
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
