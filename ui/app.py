@@ -145,7 +145,7 @@ def build_app(engine: Engine, limits: Limits = Limits()):
                 sources = gr.Dropdown(choices=[], label="原文定位 · Open a passage in its document",
                                       interactive=True, elem_id="source-pick", render=False)
                 chatbot = gr.Chatbot(
-                    height=560, label="whosaid", elem_id="chat", latex_delimiters=[], sanitize_html=True,
+                    height=560, label="whosaid", show_label=False, elem_id="chat", latex_delimiters=[], sanitize_html=True,
                     placeholder="例如 · e.g. " + escape(examples[0]),
                 )
                 def turn(message, history, who, past):
