@@ -40,7 +40,8 @@ def test_bench_runs_end_to_end_on_a_tiny_corpus(backend):
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["paragraphs"] >= 40 and result["sampled_vectors"] is True
-    for key in ("bare_model_pps", "query_p50_ms", "query_p95_ms", "http_p50_ms", "cold_start_s", "peak_rss_mb"):
+    for key in ("bare_model_pps", "query_p50_ms", "query_p95_ms", "http_p50_ms", "api_p50_ms", "api_p95_ms",
+                "cold_start_s", "peak_rss_mb"):
         assert result[key] > 0, key
     assert result["query_p95_ms"] >= result["query_p50_ms"]
     assert result["index_bytes"] > 0 and 0 < result["add_one_document_embedded"] <= 30

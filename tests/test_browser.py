@@ -29,7 +29,7 @@ def browser():
         b.close()
 
 
-def open_page(browser, url, width=1280, height=900):
+def open_page(browser, url, width=1366, height=900):
     page = browser.new_page(viewport={"width": width, "height": height})
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -113,3 +113,99 @@ def test_html_inside_a_document_is_shown_as_text_and_runs_nothing(browser, tmp_p
         page.screenshot(path=str(SHOTS / "06-hostile-document.png"), full_page=True)
     finally:
         app.close()
+
+
+# The colours a reader sees: the element's own colours, composited over the nearest opaque background
+# behind it, through every ancestor's opacity (Gradio dims passage text with opacity).
+SEEN_COLOURS = """els => els.slice(0, 6).map(el => {
+  const rgba = s => { const v = s.match(/[\\d.]+/g).map(Number); return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1]; };
+  let base = null, opacity = 1;
+  for (let n = el; n; n = n.parentElement) {
+    const cs = getComputedStyle(n);
+    opacity *= Number(cs.opacity);
+    const bg = rgba(cs.backgroundColor);
+    if (n !== el && !base && bg[3] === 1) base = bg;
+  }
+  base = base || rgba(getComputedStyle(document.documentElement).backgroundColor);
+  if (base[3] < 1) base = document.body.classList.contains('dark') ? [0, 0, 0, 1] : [255, 255, 255, 1];
+  const over = (top, under) => top.slice(0, 3).map((c, i) => c * top[3] + under[i] * (1 - top[3]));
+  const cs = getComputedStyle(el);
+  const own = over(rgba(cs.backgroundColor), base);
+  const text = over(rgba(cs.color), own);
+  const fade = c => c.map((v, i) => v * opacity + base[i] * (1 - opacity));
+  return {text: fade(text), background: fade(own), words: el.innerText.slice(0, 20)};
+})"""
+
+
+def luminance(rgb) -> float:
+    def channel(c):
+        c = c / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a, b) -> float:
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["dark", "light"])
+@pytest.mark.parametrize("width", [1366, 390])
+def test_highlighted_and_passage_text_is_readable_in_both_colour_schemes(browser, server, scheme, width):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(color_scheme=scheme, viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(server)
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        # Gradio follows the browser's colour scheme by putting `dark` on the body once the page has loaded.
+        page.wait_for_function(f"() => document.body.classList.contains('dark') === {str(scheme == 'dark').lower()}",
+                               timeout=30_000)
+        ask(page, "王文军怎么看工会组织全覆盖？")
+        page.wait_for_selector("#chat mark", timeout=60_000)
+        # the highlights, the passages, and each passage's document, paragraph and relevance
+        for selector in ("#chat mark", "#chat .message-content p", "#chat .thought-group .duration"):
+            seen = page.locator(selector).evaluate_all(SEEN_COLOURS)
+            assert seen, selector
+            for colours in seen:
+                ratio = contrast(colours["text"], colours["background"])
+                assert ratio >= 4.5, f"{scheme} {width}px {selector} {colours}: contrast {ratio:.2f}"
+        device = "desktop" if width > 640 else "phone"
+        page.screenshot(path=str(SHOTS / f"07-{device}-{scheme}-answer.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_the_users_own_markdown_and_html_show_as_text_and_an_empty_question_adds_no_bubble(browser, server):
+    page, dialogs = open_page(browser, server)
+    ask(page, "王文军说了什么？ <img src=x onerror=alert(1)> **粗体**")
+    bubble = page.locator("#chat [data-testid='user']").last
+    assert "<img src=x onerror=alert(1)> **粗体**" in bubble.inner_text()
+    assert bubble.locator("img, strong").count() == 0
+    users = page.locator("#chat [data-testid='user']").count()
+    page.locator("#question textarea").fill("   ")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#chat').innerText.includes('请先输入一个问题')",
+                           timeout=60_000)
+    assert page.locator("#chat [data-testid='user']").count() == users, "no blank bubble"
+    assert "Type a question" in page.locator("#chat").inner_text()
+    assert not dialogs
+
+
+def test_clear_and_undo_take_back_what_the_follow_ups_remember(browser, server):
+    page, _ = open_page(browser, server)
+    ask(page, "王文军怎么看工会组织全覆盖？")
+    page.locator("#chat button[aria-label='Clear']").click()
+    page.wait_for_function("() => !document.querySelector('#chat [data-testid=\"user\"]')", timeout=30_000)
+    ask(page, "他还说了什么？")
+    assert "请先说明问的是谁" in page.locator("#chat").inner_text(), "Clear forgot 王文军"
+
+    ask(page, "王文军怎么看工会组织全覆盖？")
+    ask(page, "赵莹怎么看国企工会工作？")
+    page.locator("#chat button[aria-label='Undo']").last.click()
+    page.wait_for_function("() => !document.querySelector('#chat').innerText.includes('赵莹怎么看')",
+                           timeout=30_000)
+    ask(page, "他还说了什么？")
+    answer = page.locator("#chat .message-row").last.inner_text()
+    assert answer.startswith("说这话的是：王文军") and "赵莹" not in answer, f"Undo went back to 王文军: {answer}"

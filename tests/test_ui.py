@@ -154,3 +154,100 @@ def test_schemathesis_finds_no_server_error_in_the_api(server):
     summary = done.stdout[-3000:]
     assert "Server error" not in done.stdout, summary
     assert "passed" in summary and " 0 passed" not in summary, summary
+
+
+def test_a_name_typed_in_the_question_wins_over_the_filter_and_says_so(client):
+    messages = ask(client, "王文军怎么看工会组织全覆盖？", speaker="周义兵")
+    assert "筛选为周义兵，问题问的是王文军：按问题回答" in messages[0]["content"]
+    titles = [m["metadata"]["title"] for m in evidence(messages)]
+    assert titles and all("王文军" in t for t in titles)
+
+
+def test_a_follow_up_with_nobody_discussed_asks_who_is_meant(client, engine):
+    messages = ask(client, "他还说了什么？")
+    assert len(messages) == 1 and not evidence(messages)
+    text = messages[0]["content"]
+    assert "请先说明问的是谁" in text and "Who do you mean" in text
+    assert all(i.speaker.name in text for i in engine.speakers()[:3])
+
+
+def test_an_empty_question_gets_a_hint_in_both_languages(client):
+    messages = ask(client, "   ")
+    assert len(messages) == 1 and "请先输入一个问题" in messages[0]["content"]
+    assert "Type a question" in messages[0]["content"]
+
+
+def test_the_user_bubble_shows_markdown_and_html_as_text_and_a_blank_question_adds_none():
+    import gradio as gr
+
+    from ui.chatbox import ChatBox, unescape
+
+    with gr.Blocks():
+        box = ChatBox(fn=lambda message, history: "ok")
+    typed = "**粗体** <img src=x onerror=alert(1)> [链接](javascript:alert(2)) \\ &amp;"
+    history = box._append_message_to_history(typed, [], "user")
+    shown = history[0]["content"]
+    shown = shown[0]["text"] if isinstance(shown, list) else shown
+    assert "<img" not in shown and "**" not in shown and "](" not in shown
+    assert unescape(shown) == typed
+    as_sent_back = [{"role": "user", "content": [{"type": "text", "text": shown}]}]  # the chatbot's own form
+    assert box._pop_last_user_message(as_sent_back)[1] == typed, "Undo puts back what was typed"
+    assert box._append_message_to_history("  ", history, "user") == history
+
+
+def test_a_pasted_long_question_is_not_cut_by_the_textbox(engine):
+    import gradio as gr
+
+    from ui.app import build_app
+
+    app = build_app(engine)
+    boxes = [b for b in app.blocks.values() if isinstance(b, gr.Textbox) and b.elem_id == "question"]
+    assert boxes and boxes[0].max_length is None, "the browser would cut a pasted question silently"
+
+
+def test_passages_show_a_relevance_not_a_raw_score(client):
+    import re
+
+    logs = [m["metadata"]["log"] for m in evidence(ask(client, "王文军怎么看工会组织全覆盖？"))]
+    assert logs and all(re.search(r"相关度 [高中低] · relevance (high|medium|low)", log) for log in logs)
+    assert "high" in logs[0] and not any(re.search(r"\d\.\d", log) for log in logs)
+
+
+def test_memory_follows_the_turns_left_on_screen():
+    from ui.chatbox import turn_memory
+
+    first, second = Memory(topic="a", speaker="王文军"), Memory(topic="b", speaker="赵莹")
+    turns = [{"role": "user", "content": "a"}, {"role": "assistant", "content": "x"},
+             {"role": "user", "content": "b"}, {"role": "assistant", "content": "y"}]
+    assert turn_memory(turns, (first, second)) == ((first, second), second)
+    assert turn_memory(turns[:2], (first, second)) == ((first,), first), "after Undo"
+    assert turn_memory([], (first, second)) == ((), Memory()), "after Clear"
+
+
+def test_serve_prints_its_own_hints_not_gradios(engine):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "WHOSAID_INDEX": str(engine.settings.index_dir), "WHOSAID_DOCS": str(engine.settings.docs_dir)}
+    proc = subprocess.Popen([sys.executable, "-m", "retrieval", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)
+                break
+            except OSError:
+                time.sleep(0.5)
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10)  # the page is up
+    finally:
+        proc.terminate()
+        printed = proc.communicate(timeout=60)[0]
+    assert "share=True" not in printed and "GRADIO_SERVER_PORT" not in printed and "launch()" not in printed
+    assert "--share" in printed and "PORT=" in printed and "Traceback" not in printed, printed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -21,14 +22,24 @@ from .render import answer_messages, document_html, escape
 from .uploads import UPLOAD_PATHS, UploadGate
 
 ALL = ""  # the speaker filter's value for "everyone"
+EMPTY_HINT = "请先输入一个问题，例如“某某说了什么？” · Type a question first, e.g. “What did … say?”"
 CSS = """
 .whosaid-doc { max-height: 60vh; overflow-y: auto; line-height: 1.7; }
 .whosaid-doc mark, .message mark { background: #ffe58a; color: #1a1a1a; padding: 0 2px; }  /* dark text: readable in dark mode too */
+/* Gradio dims the body of a titled message (our passages) to 0.8 twice over: the quoted words are the
+   answer, not an aside, and dimmed they fall to ~4.5:1 in light mode. */
+#chat .message-content, #chat .message-content .md { opacity: 1 !important; }
+/* A passage's document, paragraph and relevance: Gradio's grey (~1.9:1 on white) is too faint for what a
+   reader checks before quoting. */
+#chat .thought-group .duration { color: var(--body-text-color) !important; opacity: 1 !important; }
 .whosaid-marked { border-left: 4px solid #f0b400; padding-left: 8px; }
 @media (max-width: 640px) {
   #main-row { flex-wrap: wrap !important; }
   .whosaid-main { order: 1; min-width: 100% !important; }
   .whosaid-side { order: 2; min-width: 100% !important; }
+  /* the passage's title, then its document and relevance on a line of their own */
+  #chat .thought-group .title { flex-wrap: wrap !important; }
+  #chat .thought-group .duration { flex-basis: 100%; margin-left: 0 !important; }
 }
 """
 
@@ -77,6 +88,8 @@ def chat(engine: Engine, message, history: list, speaker: str | None, memory: Me
     """One chat turn: the reply messages, the new memory, and the passages the source view can open."""
     memory = memory or Memory()
     text = message.get("text", "") if isinstance(message, dict) else str(message or "")
+    if not text.strip():
+        return [{"role": "assistant", "content": EMPTY_HINT}], memory, []
     if len(text) > MAX_QUESTION_CHARS:
         reply = (f"问题太长了（{len(text)} 字），请控制在 {MAX_QUESTION_CHARS} 字以内。"
                  f" · The question is {len(text)} characters long; the limit is {MAX_QUESTION_CHARS}.")
@@ -88,6 +101,10 @@ def chat(engine: Engine, message, history: list, speaker: str | None, memory: Me
     sources = [(f"{p.rank}. {p.speaker or ''} · {p.paragraph.doc} ¶{p.paragraph.number}",
                 f"{p.paragraph.doc}\x1f{p.paragraph.number}") for p in turn.answer.passages]
     return answer_messages(turn.answer, examples), turn.memory, sources
+
+
+def message_is_blank(message) -> bool:
+    return not (message.get("text", "") if isinstance(message, dict) else str(message or "")).strip()
 
 
 def source_view(engine: Engine, choice: str | None) -> str:
@@ -109,6 +126,8 @@ def filter_note(speaker: str | None) -> str:
 def build_app(engine: Engine, limits: Limits = Limits()):
     import gradio as gr
 
+    from .chatbox import ChatBox, turn_memory
+
     infos = engine.speakers()
     examples = example_questions(infos)
     choices = [("全部发言人 · All speakers", ALL)] + [(speaker_label(i), i.speaker.name) for i in infos]
@@ -116,7 +135,7 @@ def build_app(engine: Engine, limits: Limits = Limits()):
     with gr.Blocks(title="whosaid · 谁说的") as app:
         gr.Markdown("## whosaid · 谁说的\n用中文或英文提问，查看是谁说的、原话是什么。"
                     " · Ask in Chinese or English who said what in the documents.")
-        memory = gr.State(Memory())
+        memory = gr.State(())  # one Memory per user message on screen (see chatbox.turn_memory)
         with gr.Row(equal_height=False, elem_id="main-row"):
             with gr.Column(scale=1, min_width=260, elem_classes=["whosaid-side"]):
                 speaker = gr.Radio(choices=choices, value=ALL, label="发言人 · Speakers", elem_id="speakers")
@@ -126,18 +145,24 @@ def build_app(engine: Engine, limits: Limits = Limits()):
                 sources = gr.Dropdown(choices=[], label="原文定位 · Open a passage in its document",
                                       interactive=True, elem_id="source-pick", render=False)
                 chatbot = gr.Chatbot(
-                    height=560, label="whosaid", elem_id="chat", latex_delimiters=[], sanitize_html=True,
+                    height=560, label="whosaid", show_label=False, elem_id="chat", latex_delimiters=[], sanitize_html=True,
                     placeholder="例如 · e.g. " + escape(examples[0]),
                 )
-                def turn(message, history, who, mem):
-                    messages, new_memory, picks = chat(engine, message, history, who, mem, examples, limits.passages)
-                    return messages, new_memory, gr.Dropdown(choices=picks, value=None)
+                def turn(message, history, who, past):
+                    kept, current = turn_memory(history, past)
+                    messages, new_memory, picks = chat(engine, message, history, who, current, examples,
+                                                       limits.passages)
+                    if message_is_blank(message):  # no user bubble was added, so no turn to remember
+                        return messages, kept, gr.Dropdown(choices=[], value=None)
+                    return messages, kept + (new_memory,), gr.Dropdown(choices=picks, value=None)
 
-                gr.ChatInterface(
+                # No max_length on the textbox: the browser would cut a pasted question silently; the
+                # handler says in both languages that it is too long, and the body cap bounds the request.
+                ChatBox(
                     fn=turn,
                     chatbot=chatbot,
-                    textbox=gr.Textbox(placeholder="问一个问题 · Ask a question", max_length=MAX_QUESTION_CHARS,
-                                       elem_id="question", submit_btn=True),
+                    textbox=gr.Textbox(placeholder="问一个问题 · Ask a question", elem_id="question",
+                                       submit_btn=True),
                     additional_inputs=[speaker, memory],
                     additional_outputs=[memory, sources],
                     examples=[[q, None, None] for q in examples],
@@ -148,6 +173,10 @@ def build_app(engine: Engine, limits: Limits = Limits()):
                 with gr.Accordion("原文 · Source", open=False):
                     sources.render()
                     document = gr.HTML(source_view(engine, None), elem_id="source-doc")
+        # ChatInterface takes back the messages; these take back what the follow-ups remember.
+        chatbot.clear(lambda: (), None, memory, api_visibility="undocumented", queue=False)
+        chatbot.undo(lambda past: tuple(past or ())[:-1], memory, memory, api_visibility="undocumented",
+                     queue=False)
         speaker.change(filter_note, speaker, note, api_visibility="undocumented", queue=False)
         clear.click(lambda: (ALL, filter_note(None)), None, [speaker, note], api_visibility="undocumented",
                     queue=False)
@@ -182,10 +211,13 @@ def launch(app, host: str = "127.0.0.1", port: int = 7860, share: bool = False, 
     result = app.launch(
         server_name=host, server_port=port, share=share, auth=auth_from_env(), prevent_thread_lock=True,
         max_file_size=limits.max_file_size, enable_monitoring=False, allowed_paths=[], show_error=False,
-        css=CSS, quiet=not block, footer_links=[], app_kwargs={"middleware": middleware(hosts, limits)},
+        # quiet: Gradio's hints name launch() arguments and GRADIO_SERVER_PORT, which mean nothing to a
+        # user of `whosaid serve`; the CLI prints its own line, and the share link is printed here.
+        css=CSS, quiet=True, footer_links=[], app_kwargs={"middleware": middleware(hosts, limits)},
     )
     if share and app.share_url:  # the tunnel forwards the share link's own Host
         hosts.add(urlparse(app.share_url).netloc)
+        print(f"whosaid: share link {app.share_url} (public while this runs)", file=sys.stderr, flush=True)
     if block:
         app.block_thread()
     return result

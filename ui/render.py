@@ -46,11 +46,26 @@ def parts_line(passage: Passage, lang: str) -> str:
     return lead + " | ".join(part_label(passage.paragraph.text, u, lang) for u in passage.attributions)
 
 
-def evidence_log(passage: Passage, lang: str) -> str:
+_RELEVANCE = {"high": "高", "medium": "中", "low": "低"}
+
+
+def relevance(passage: Passage, top: float, answerable: bool) -> str:
+    """A word a reader understands instead of the fused score (which has no unit and can pass 1): the
+    best passage of an answerable question is high, one scoring at least half of it medium, the rest low."""
+    if not answerable:
+        return "low"
+    if passage.rank == 1:
+        return "high"
+    return "medium" if top > 0 and passage.score >= top / 2 else "low"
+
+
+def evidence_log(passage: Passage, lang: str, level: str) -> str:
     p = passage.paragraph
     where = f"{p.doc} ¶{p.number}" if lang == "en" else f"{p.doc} 第{p.number}段"
     title = f"《{passage.document.title}》 " if passage.document.title else ""
-    return f"{title}{where} · {passage.score:.2f}"
+    if lang == "en":
+        return f"{title}{where} · relevance {level}"
+    return f"{title}{where} · 相关度 {_RELEVANCE[level]} · relevance {level}"
 
 
 def answer_messages(answer: Answer, examples: list[str]) -> list[dict]:
@@ -66,13 +81,14 @@ def answer_messages(answer: Answer, examples: list[str]) -> list[dict]:
     for note in answer.notes:
         lead += f"\n\n_{escape(note)}_"
     messages = [{"role": "assistant", "content": lead}]
+    top = answer.passages[0].score
     for passage in answer.passages:
         messages.append({
             "role": "assistant",
             "content": marked_text(passage.paragraph.text, passage.highlights) + (
                 f"\n\n_{escape(parts_line(passage, lang))}_" if parts_line(passage, lang) else ""),
             # The title is rendered as markdown, the log as plain text.
-            "metadata": {"title": escape(evidence_title(passage, lang)), "log": evidence_log(passage, lang),
+            "metadata": {"title": escape(evidence_title(passage, lang)), "log": evidence_log(passage, lang, relevance(passage, top, answer.answerable)),
                          "id": f"passage-{passage.id}"},
         })
     speaker = answer.speaker_filter or answer.passages[0].speaker

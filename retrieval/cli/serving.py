@@ -30,8 +30,12 @@ def serve(
         from ui.server import serve as run
 
         shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+        # Our one line says what Gradio's hints would (share=True in launch(), GRADIO_SERVER_PORT) in the
+        # terms of this command: its --share flag, and the Makefile's PORT=.
         typer.echo(f"whosaid: chat page on http://{shown}:{port}, JSON API on http://{shown}:{port}/api "
-                   f"(documented at /docs; {'not on the share link; ' if share else ''}Ctrl+C to stop)", err=True)
+                   f"(documented at /docs; {'not on the share link; ' if share else ''}Ctrl+C to stop). "
+                   f"{'' if share else 'A public link: --share. '}Another port: --port N, or make run PORT=N.",
+                   err=True)
         from ui.app import Limits
 
         run(engine, host=host, port=port, share=share, limits=Limits(queue_size=queue))
