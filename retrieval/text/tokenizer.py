@@ -19,6 +19,11 @@ _STOP = set(
 _TOKEN = re.compile(f"[\\w{HAN_RANGE}]+")
 
 
+def dictionary_words(extra_words: Iterable[str]) -> list[str]:
+    """The words a Tokenizer adds to jieba's dictionary for these extra words."""
+    return sorted({w for w in map(fold, extra_words) if len(w) >= 2 and " " not in w})
+
+
 class Tokenizer:
     """jieba in search mode on folded text, with extra words (speaker aliases) in its dictionary."""
 
@@ -29,7 +34,7 @@ class Tokenizer:
         self._jieba = jieba.Tokenizer()
         self._jieba.check_initialized()
         base_total = self._jieba.total
-        self.words = sorted({w for w in map(fold, extra_words) if len(w) >= 2 and " " not in w})
+        self.words = dictionary_words(extra_words)
         for word in self.words:
             self._jieba.add_word(word, freq=50000)
         # add_word raises the dictionary's total, which shifts every route's probability a little;
