@@ -33,6 +33,15 @@ NEW_REPORT = """社区托育服务试点观察
 杜海涛说，厂里每年举办技能比武，获奖职工可以直接晋级，青年职工参加的热情很高。
 """
 
+# An earlier report that names the new report's speaker without her speaking: her name becomes a
+# dictionary word with the new report, so this paragraph must be segmented again.
+OLD_MENTION = """街道服务站开放日
+
+本报记者 韩晓峰
+
+开放日当天，孙春梅和街道的志愿者一起在服务站门口接待了前来咨询的居民。
+"""
+
 QUESTIONS = [
     "王文军怎么看工会工作？",
     "谁谈到了精准化服务？",
@@ -58,13 +67,15 @@ def _by_paragraph(engine, tokens: list[str]) -> dict[tuple[str, int], float]:
     return {(r.paragraph.doc, r.paragraph.number): float(s) for r, s in zip(snapshot.rows, scores)}
 
 
-@pytest.mark.parametrize("graph", [False, True], ids=["flat", "hnsw"])
+@pytest.mark.parametrize("graph", [False, True], ids=["flat, BM25 appended", "hnsw, old paragraph segmented again"])
 def test_append_ranks_as_a_full_rebuild(tmp_path, embedder, monkeypatch, graph):
     if graph:  # every index an HNSW graph, however small
         monkeypatch.setenv("WHOSAID_HNSW_ABOVE", "0")
     docs = tmp_path / "docs"
     docs.mkdir()
     shutil.copy(SEED, docs / SEED.name)
+    if graph:
+        (docs / "aa_old_mention.txt").write_text(OLD_MENTION, encoding="utf-8")
     appended = make_engine(tmp_path / "appended", docs, embedder)
     first = appended.index(docs)
     before = appended.snapshot()
@@ -75,7 +86,11 @@ def test_append_ranks_as_a_full_rebuild(tmp_path, embedder, monkeypatch, graph):
     (docs / "zz_new_report.txt").write_text(NEW_REPORT, encoding="utf-8")
     report = appended.index(docs)
     added_rows = report.paragraphs - first.paragraphs
-    assert f"appended {added_rows} paragraphs to the previous index" in report.notes
+    note = f"appended {added_rows} paragraphs to the previous index"
+    if graph:
+        assert f"{note} (1 earlier paragraph naming a new speaker segmented again)" in report.notes
+    else:
+        assert note in report.notes
     assert report.embedded == added_rows
 
     after = appended.snapshot()
@@ -96,7 +111,7 @@ def test_append_ranks_as_a_full_rebuild(tmp_path, embedder, monkeypatch, graph):
         assert [g[:2] for g in got] == [w[:2] for w in want], question
         assert np.allclose([g[2] for g in got], [w[2] for w in want], atol=1e-5), question
     # BM25 of every paragraph, not only the top ten: idf and average length are the whole corpus's.
-    for tokens in (["托育"], ["工会", "职工"], ["技能", "比武", "精准"]):
+    for tokens in (["托育"], ["工会", "职工"], ["技能", "比武", "精准"], ["孙春梅"]):
         got, want = _by_paragraph(appended, tokens), _by_paragraph(rebuilt, tokens)
         assert got.keys() == want.keys()
         assert max(abs(got[k] - want[k]) for k in got) < 1e-5

@@ -4,12 +4,14 @@ When documents are only added, the previous generation's rows, tokens, speakers 
 they are: the new paragraphs are attributed, segmented and embedded, appended after the last row, their
 vectors linked into the previous HNSW graph (or flat index), and the BM25 scores recomputed from kept
 term counts with the whole corpus's statistics - the same index a full build makes, rows in another
-order. Anything else (a change, a removal, another model or backend, a new speaker's name found in an
-old paragraph, the dense index crossing the graph size) returns None: the caller rebuilds.
+order; old paragraphs that name a new speaker are segmented again (and BM25 built again from the
+tokens). Anything else (a change, a removal, another model or backend, the dense index crossing the
+graph size) returns None: the caller rebuilds.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -19,6 +21,7 @@ from retrieval import __version__
 from retrieval.embedders import Embedder
 from retrieval.records import IndexReport, Progress
 from retrieval.store.generation import IndexStore
+from retrieval.store.keyword import KeywordIndex, TokenTable
 from retrieval.store.manifest import FORMAT_VERSION, Manifest
 from retrieval.store.snapshot import Snapshot
 from retrieval.store.stages import alias_lists, attributed, embed, vector_key
@@ -53,21 +56,26 @@ def append_index(docs, raws: dict, notes: list[str], store: IndexStore, embedder
         alias_table = AliasTable(speakers, aliases)
         old_words = set(dictionary_words(AliasTable(previous.speakers, aliases[:len(previous.speakers)]).words))
         tokenizer = Tokenizer(alias_table.words)
-        if _segmented_otherwise(previous, [w for w in tokenizer.words if w not in old_words]):
-            embedding.cancel()
-            return None
+        old_tokens = previous.token_table()
+        # An earlier paragraph naming a new speaker is segmented anew, as a full build would.
+        resegmented = {} if old_tokens is None else {
+            position: (tokenizer(previous.rows.text(position)), signature)
+            for position, signature in _resegmented(previous, old_tokens, tokenizer,
+                                                    [w for w in tokenizer.words if w not in old_words])}
         token_lists = [tokenizer(row.paragraph.text) for row in rows]
         signatures = [tokenizer.signature(row.paragraph.text) for row in rows]
         fresh = embedding.result()
-    old_tokens = previous.token_table()
     if old_tokens is None:
         return None
     ids = np.array([row.id for row in rows], dtype=np.int64)
     vectors = np.stack([fresh[row.vector_key] for row in rows]) if rows else np.zeros((0, embedder.dim), np.float32)
     vectors_backend = factory.backend_class(backend).extended(previous.folder, len(previous.rows), ids, vectors)
-    keyword = previous.keyword.appended(token_lists)
-    if vectors_backend is None or keyword is None:
+    if vectors_backend is None:
         return None
+    table = old_tokens.replaced(resegmented).extended(token_lists, signatures)
+    # Scores of rows whose tokens changed cannot be appended to: BM25 is built again from all the tokens
+    # (numpy, well under the cost of the rest of a build).
+    keyword = KeywordIndex.build(table) if resegmented else previous.keyword.appended(token_lists)
     import faiss
 
     order = {name: i for i, (name, _, _) in enumerate(docs)}
@@ -78,21 +86,23 @@ def append_index(docs, raws: dict, notes: list[str], store: IndexStore, embedder
         next_id=next_id, faiss_version=faiss.__version__, engine_version=__version__,
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), documents=tuple(documents), backend=backend,
     )
-    store.write(manifest, previous.rows.extended(rows), speakers, aliases, vectors_backend, keyword,
-                old_tokens.extended(token_lists, signatures))
-    notes.append(f"appended {len(rows)} paragraph{'s' * (len(rows) != 1)} to the previous index")
+    store.write(manifest, previous.rows.extended(rows), speakers, aliases, vectors_backend, keyword, table)
+    notes.append(f"appended {len(rows)} paragraph{'s' * (len(rows) != 1)} to the previous index"
+                 + (f" ({len(resegmented)} earlier paragraph{'s' * (len(resegmented) != 1)} naming a new speaker"
+                    " segmented again)" if resegmented else ""))
     return IndexReport(len(docs), count, len(fresh), notes=tuple(notes), **report_args)
 
 
-def _segmented_otherwise(previous: Snapshot, new_words: list[str]) -> bool:
-    """Whether a dictionary word the added documents bring (a new speaker's name) occurs in an old
-    paragraph, whose tokens a full build would then make differently.
+def _resegmented(previous: Snapshot, old_tokens: TokenTable, tokenizer: Tokenizer,
+                 new_words: list[str]) -> list[tuple[int, int]]:
+    """Earlier paragraphs holding a dictionary word the added documents bring (a new speaker's name),
+    whose tokens a full build would make differently, with their new signatures.
 
-    One pass over all old text folded at once: folding is per character or per phrase, and paragraphs
-    are joined by a line break no phrase spans, so a word found here is one a paragraph holds (a
-    phrase joined across the break could at worst find one that is not: a needless rebuild)."""
+    One pass over all old text, folded at once and joined by NUL (which decoding drops from documents,
+    and folding keeps): a word found names its paragraph by the NULs before it; each paragraph found
+    is then checked by its own signature, as a full build checks it."""
     if not new_words:
-        return False
+        return []
     import ahocorasick
 
     automaton = ahocorasick.Automaton()
@@ -100,6 +110,12 @@ def _segmented_otherwise(previous: Snapshot, new_words: list[str]) -> bool:
         automaton.add_word(word, word)
     automaton.make_automaton()
     rows = previous.rows
-    text = "\n".join(rows.text(i) for i in range(len(rows)))
-    return next(automaton.iter(fold(text)), None) is not None
-
+    folded = fold("\0".join(rows.text(i) for i in range(len(rows))))
+    breaks = np.array([m.start() for m in re.finditer("\0", folded)], dtype=np.int64)
+    found = {int(np.searchsorted(breaks, end)) for end, _ in automaton.iter(folded)}
+    out = []
+    for position in sorted(p for p in found if p < len(rows)):
+        signature = tokenizer.signature(rows.text(position))
+        if signature != int(old_tokens.signatures[position]):
+            out.append((position, signature))
+    return out

@@ -41,6 +41,24 @@ class TokenTable:
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
+    def replaced(self, rows: dict[int, tuple[list[str], int]]) -> TokenTable:
+        """This table with some rows' tokens and signatures replaced (position -> (tokens, signature))."""
+        if not rows:
+            return self
+        vocab = {t: i for i, t in enumerate(self.vocab)}
+        lengths, signatures = np.diff(self.offsets), self.signatures.copy()
+        pieces, start = [], 0
+        for position in sorted(rows):
+            tokens, signature = rows[position]
+            pieces += [self.ids[self.offsets[start]:self.offsets[position]],
+                       np.asarray([vocab.setdefault(t, len(vocab)) for t in tokens], dtype=np.uint32)]
+            lengths[position], signatures[position] = len(tokens), signature
+            start = position + 1
+        pieces.append(self.ids[self.offsets[start]:])
+        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        return TokenTable(list(vocab), np.concatenate(pieces).astype(np.uint32), offsets, signatures)
+
     def extended(self, token_lists: list[list[str]], signatures: list[int]) -> TokenTable:
         """This table with rows appended (new tokens go at the end of the vocabulary)."""
         vocab = {t: i for i, t in enumerate(self.vocab)}
