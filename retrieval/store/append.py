@@ -48,13 +48,16 @@ def append_index(docs, raws: dict, notes: list[str], store: IndexStore, embedder
     texts = {vector_key(embedder.model_id, raw.text): raw.text
              for name, _, _ in new_docs for raw in raws[name]}
     with ThreadPoolExecutor(1) as pool:
-        embedding = pool.submit(embed, texts, embedder, progress)
+        known = _known_vectors(previous, texts)    # a text embedded before is not embedded again
+        embedding = pool.submit(embed, {k: t for k, t in texts.items() if k not in known}, embedder, progress)
         rows, found, entries, next_id = attributed(new_docs, embedder.model_id, None, {}, False, progress,
                                                           raws, first_id=previous.manifest.next_id)
         speakers = [*previous.speakers, *found]
         aliases = alias_lists(speakers, previous)
         alias_table = AliasTable(speakers, aliases)
-        old_words = set(dictionary_words(AliasTable(previous.speakers, aliases[:len(previous.speakers)]).words))
+        # The alias words the previous generation's tokenizer had (AliasTable.words of its speakers).
+        old_words = set(dictionary_words({alias.text for speaker, forms in zip(previous.speakers, aliases)
+                                          if speaker.is_person for alias in forms}))
         tokenizer = Tokenizer(alias_table.words)
         old_tokens = previous.token_table()
         # An earlier paragraph naming a new speaker is segmented anew, as a full build would.
@@ -65,10 +68,11 @@ def append_index(docs, raws: dict, notes: list[str], store: IndexStore, embedder
         token_lists = [tokenizer(row.paragraph.text) for row in rows]
         signatures = [tokenizer.signature(row.paragraph.text) for row in rows]
         fresh = embedding.result()
+        vectors_by_key = {**known, **fresh}
     if old_tokens is None:
         return None
     ids = np.array([row.id for row in rows], dtype=np.int64)
-    vectors = np.stack([fresh[row.vector_key] for row in rows]) if rows else np.zeros((0, embedder.dim), np.float32)
+    vectors = np.stack([vectors_by_key[row.vector_key] for row in rows]) if rows else np.zeros((0, embedder.dim), np.float32)
     vectors_backend = factory.backend_class(backend).extended(previous.folder, len(previous.rows), ids, vectors)
     if vectors_backend is None:
         return None
@@ -91,6 +95,26 @@ def append_index(docs, raws: dict, notes: list[str], store: IndexStore, embedder
                  + (f" ({len(resegmented)} earlier paragraph{'s' * (len(resegmented) != 1)} naming a new speaker"
                     " segmented again)" if resegmented else ""))
     return IndexReport(len(docs), count, len(fresh), notes=tuple(notes), **report_args)
+
+
+def _known_vectors(previous: Snapshot, texts: dict[str, str]) -> dict[str, np.ndarray]:
+    """Vectors the previous generation holds for any of these texts (by vector key), found through
+    its key column without a Python object per old row."""
+    if not texts:
+        return {}
+    keys = previous.rows.columns["keys"]                     # 16 bytes a row
+    wanted = {bytes.fromhex(k): k for k in texts}
+    heads = np.frombuffer(b"".join(k[:8] for k in wanted), dtype=np.uint64)
+    candidates = np.flatnonzero(np.isin(np.ascontiguousarray(keys[:, :8]).view(np.uint64).ravel(), heads))
+    found = {}
+    for position in candidates.tolist():
+        key = wanted.get(keys[position].tobytes())
+        if key is not None and key not in found:
+            found[key] = position
+    if not found:
+        return {}
+    matrix = previous.vectors.view()
+    return {key: np.array(matrix[position]) for key, position in found.items()}
 
 
 def _resegmented(previous: Snapshot, old_tokens: TokenTable, tokenizer: Tokenizer,
