@@ -51,7 +51,7 @@ def append_index(docs, raws: dict, notes: list[str], store: IndexStore, embedder
         known = _known_vectors(previous, texts)    # a text embedded before is not embedded again
         embedding = pool.submit(embed, {k: t for k, t in texts.items() if k not in known}, embedder, progress)
         rows, found, entries, next_id = attributed(new_docs, embedder.model_id, None, {}, False, progress,
-                                                          raws, first_id=previous.manifest.next_id)
+                                                   raws, first_id=previous.manifest.next_id)
         speakers = [*previous.speakers, *found]
         aliases = alias_lists(speakers, previous)
         alias_table = AliasTable(speakers, aliases)
@@ -72,7 +72,8 @@ def append_index(docs, raws: dict, notes: list[str], store: IndexStore, embedder
     if old_tokens is None:
         return None
     ids = np.array([row.id for row in rows], dtype=np.int64)
-    vectors = np.stack([vectors_by_key[row.vector_key] for row in rows]) if rows else np.zeros((0, embedder.dim), np.float32)
+    vectors = (np.stack([vectors_by_key[row.vector_key] for row in rows]) if rows
+               else np.zeros((0, embedder.dim), np.float32))
     vectors_backend = factory.backend_class(backend).extended(previous.folder, len(previous.rows), ids, vectors)
     if vectors_backend is None:
         return None
