@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -11,33 +10,23 @@ import numpy as np
 
 from retrieval import __version__
 from retrieval import records as d
-from retrieval.attribution.document import attribute
 from retrieval.embedders import Embedder
 from retrieval.errors import NoDocuments
 from retrieval.ingest.decode import Decoded
 from retrieval.ingest.files import MAX_FILE_BYTES, content_hash, read_folder
-from retrieval.ingest.paragraphs import has_words, split_document, split_paragraphs
+from retrieval.ingest.paragraphs import has_words, split_document
 from retrieval.records import IndexReport, Progress
+from retrieval.store.append import append_index, appendable
 from retrieval.store.generation import IndexStore
 from retrieval.store.keyword import KeywordIndex, TokenTable
-from retrieval.store.manifest import FORMAT_VERSION, DocEntry, Manifest
+from retrieval.store.manifest import FORMAT_VERSION, Manifest
 from retrieval.store.rows import Row, RowTable
 from retrieval.store.snapshot import Snapshot
-from retrieval.text.aliases import Alias, AliasTable, speaker_aliases
+from retrieval.store.stages import alias_lists, attributed, embed, embed_text, vector_key
+from retrieval.text.aliases import AliasTable
 from retrieval.text.tokenizer import Tokenizer
 from retrieval.vectors import factory
 from retrieval.vectors.base import payload
-
-BATCH = 32
-
-
-def embed_text(paragraph: d.Paragraph) -> str:
-    """What the model sees of a paragraph: its own text (attribution lives in the metadata)."""
-    return paragraph.text
-
-
-def vector_key(model_id: str, text: str) -> str:
-    return hashlib.sha256(f"{model_id}\x00{text}".encode()).hexdigest()[:32]
 
 
 def _read(folder: Path, max_file_bytes: int = MAX_FILE_BYTES
@@ -68,13 +57,6 @@ def _read(folder: Path, max_file_bytes: int = MAX_FILE_BYTES
     return docs, skipped, notes
 
 
-def alias_lists(speakers: list[d.Speaker], previous: Snapshot | None) -> list[list[Alias]]:
-    """Each speaker's aliases; a speaker the previous generation had keeps the ones stored with it."""
-    stored = previous.alias_lists() if previous else None
-    known = dict(zip(previous.speakers, stored)) if stored else {}
-    return [known[s] if s in known else speaker_aliases(s) for s in speakers]
-
-
 def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapshot | None,
                 progress: Progress | None = None, backend: str = factory.DEFAULT,
                 max_file_bytes: int = MAX_FILE_BYTES) -> IndexReport:
@@ -101,10 +83,6 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
     if same_engine and before == now and not retitled:
         return IndexReport(len(docs), len(previous.rows), 0, written=False, notes=tuple(notes), **report_args)
 
-    cached = {}
-    if previous:
-        for position in range(len(previous.rows)):
-            cached.setdefault(previous.rows.vector_key(position), position)
     # What the model reads depends only on the paragraphs' text, so embedding starts at once, and the
     # attribution (the name recogniser, the rules) and the segmentation run beside it: embedding runs in
     # C without the GIL, and so do most of the recogniser's steps.
@@ -114,10 +92,18 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
             raws[name], note = split_document(name, decoded.text)
             if note:
                 notes.append(f"{name}: {note}")
+    if appendable(previous, report_args, embedder, backend):
+        appended = append_index(docs, raws, notes, store, embedder, previous, progress, backend, report_args)
+        if appended is not None:
+            return appended
+    cached = {}
+    if previous:
+        for position in range(len(previous.rows)):
+            cached.setdefault(previous.rows.vector_key(position), position)
     texts = {vector_key(embedder.model_id, raw.text): raw.text for paragraphs in raws.values() for raw in paragraphs}
     with ThreadPoolExecutor(1) as pool:
-        embedding = pool.submit(_embed, {k: t for k, t in texts.items() if k not in cached}, embedder, progress)
-        rows, speakers, entries, next_id = _attributed(docs, embedder.model_id, previous, before, same_engine,
+        embedding = pool.submit(embed, {k: t for k, t in texts.items() if k not in cached}, embedder, progress)
+        rows, speakers, entries, next_id = attributed(docs, embedder.model_id, previous, before, same_engine,
                                                        progress, raws)
         aliases = alias_lists(speakers, previous)
         alias_table = AliasTable(speakers, aliases)  # fails here, not at the first question, if it cannot be built
@@ -149,59 +135,6 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
     return IndexReport(len(docs), len(rows), embedded, notes=tuple(notes), **report_args)
 
 
-def _attributed(docs, model_id: str, previous: Snapshot | None, before: dict[str, str], same_engine: bool,
-                progress: Progress | None = None, raws: dict[str, list] | None = None):
-    """Rows and speakers of every document: an unchanged document's are taken from the previous
-    generation as they were; the others are attributed afresh, keeping the ids of paragraphs whose text
-    is unchanged."""
-    old_rows: dict[str, list[Row]] = {}
-    old_speakers: dict[str, list[d.Speaker]] = {}
-    if previous:
-        for row in previous.rows:
-            old_rows.setdefault(row.paragraph.doc, []).append(row)
-        for speaker in previous.speakers:
-            old_speakers.setdefault(speaker.doc, []).append(speaker)
-    next_id = previous.manifest.next_id if previous else 0
-    rows: list[Row] = []
-    speakers: list[d.Speaker] = []
-    entries: list[DocEntry] = []
-    for done, (name, decoded, digest) in enumerate(docs, 1):
-        if progress:
-            progress("Reading", done, len(docs))
-        if same_engine and before.get(name) == digest and name in old_rows:
-            rows += old_rows[name]
-            speakers += old_speakers.get(name, [])
-            entries.append(_entry(name, digest, decoded, len(old_rows[name])))
-            continue
-        split = (raws or {}).get(name) or split_paragraphs(name, decoded.text)
-        paragraphs, found = attribute(split, name)
-        speakers += found
-        entries.append(_entry(name, digest, decoded, len(paragraphs)))
-        # An id keeps its paragraph's text and attribution for life: a backend that stores the
-        # attribution with the vector (Milvus) is then never out of date for a live generation.
-        reusable: dict[tuple, list[int]] = {}
-        for row in old_rows.get(name, []):
-            reusable.setdefault(_identity(row.vector_key, row.paragraph), []).append(row.id)
-        for paragraph in paragraphs:
-            key = vector_key(model_id, embed_text(paragraph))
-            identity = _identity(key, paragraph)
-            if reusable.get(identity):
-                pid = reusable[identity].pop(0)
-            else:
-                pid, next_id = next_id, next_id + 1
-            rows.append(Row(pid, paragraph, key))
-    return rows, speakers, entries, next_id
-
-
-def _entry(name: str, digest: str, decoded: Decoded, paragraphs: int) -> DocEntry:
-    meta = decoded.meta
-    return DocEntry(name, digest, decoded.encoding, paragraphs, meta.title, meta.source, meta.author, meta.date)
-
-
-def _identity(key: str, paragraph: d.Paragraph) -> tuple:
-    return key, paragraph.speaker, paragraph.role, paragraph.kind, paragraph.number, paragraph.utterances
-
-
 def _tokens(rows: list[Row], tokenizer: Tokenizer, previous: Snapshot | None, cached: dict[str, int],
             progress: Progress | None = None) -> TokenTable:
     """Keyword tokens of every row, reusing a previous row's tokens when its text and the dictionary
@@ -223,19 +156,6 @@ def _tokens(rows: list[Row], tokenizer: Tokenizer, previous: Snapshot | None, ca
             lists.append(fresh[text])
         signatures.append(signature)
     return TokenTable.from_lists(lists, signatures)
-
-
-def _embed(texts: dict[str, str], embedder: Embedder, progress: Progress | None) -> dict[str, np.ndarray]:
-    """Vectors of texts, by key, in batches, with progress."""
-    keys, out = list(texts), {}
-    if progress:
-        progress("Embedding", 0, len(keys))
-    for start in range(0, len(keys), BATCH):
-        batch = keys[start:start + BATCH]
-        out.update(zip(batch, embedder.embed_batch([texts[k] for k in batch], "passage")))
-        if progress:
-            progress("Embedding", min(start + BATCH, len(keys)), len(keys))
-    return out
 
 
 def _vectors(rows: list[Row], embedder: Embedder, previous: Snapshot | None, cached: dict[str, int],
@@ -261,6 +181,6 @@ def _vectors(rows: list[Row], embedder: Embedder, previous: Snapshot | None, cac
             out[reuse] = previous.vector_matrix()[positions]
         else:
             out[reuse] = previous.vectors.vectors_of(previous.rows.ids[positions])
-    for key, vector in _embed(texts, embedder, progress if texts else None).items():
+    for key, vector in embed(texts, embedder, progress if texts else None).items():
         out[todo[key]] = vector
     return out

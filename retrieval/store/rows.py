@@ -26,6 +26,8 @@ _COLUMNS = ("ids", "number", "doc", "kind", "role", "speaker", "speaker_title", 
             "utt_offsets", "utt_start", "utt_end", "utt_speaker", "utt_role", "utt_title", "utt_cited", "utt_cue")
 _UTTERANCE_STRINGS = ("utt_speaker", "utt_role", "utt_title", "utt_cited", "utt_cue")
 _NONE = -1
+# Columns holding codes into the string table.
+_CODED = ("doc", "kind", "role", "speaker", "speaker_title", "cited", *_UTTERANCE_STRINGS)
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,26 @@ class RowTable(Sequence):
             "utt_cue": coded(u.cue for u in utterances),
         }
         return cls(columns, list(strings), b"".join(texts))
+
+    def extended(self, rows: Sequence[Row]) -> RowTable:
+        """This table with `rows` after its last row, column by column (no Row is made of the old ones)."""
+        new = RowTable.from_rows(rows)
+        strings = list(self.strings)
+        code = {s: i for i, s in enumerate(strings)}
+        # The new rows' string codes, renumbered into this table's string table (-1 stays -1).
+        remap = np.array([code.setdefault(s, len(code)) for s in new.strings] + [_NONE], dtype=np.int32)
+        strings += list(code)[len(strings):]
+        columns = {}
+        for name in _COLUMNS:
+            old, added = self.columns[name], new.columns[name]
+            if name in _CODED:
+                added = remap[added]
+            elif name.endswith("_offsets"):
+                added = added[1:] + old[-1]
+                if name == "text_offsets":
+                    added = added.astype(old.dtype)
+            columns[name] = np.concatenate([old, added])
+        return RowTable(columns, strings, bytes(self._text) + bytes(new._text))
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

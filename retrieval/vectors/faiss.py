@@ -71,6 +71,17 @@ class FaissVectors:
         write(manifest, cls.build(manifest.dim, ids, vectors))
 
     @classmethod
+    def extended(cls, previous_folder: Path, count: int, ids: np.ndarray, vectors: np.ndarray) -> FaissVectors | None:
+        """The previous generation's index (`count` rows) with vectors appended: an HNSW graph links
+        the new nodes into itself, a flat index just grows. None when the graph-or-flat choice for the
+        new size differs from the previous one's (the caller rebuilds)."""
+        backend = cls.load(previous_folder / VECTORS_FILE, mmap=False)   # a private, writable copy
+        if backend.count() != count or (backend.graph is not None) != (count + len(ids) > hnsw_above()):
+            return None
+        backend.add(np.asarray(ids, dtype=np.int64), vectors, ())
+        return backend
+
+    @classmethod
     def open_live(cls, manifest, folder: Path, uri: str | None, rows: int) -> FaissVectors:
         # Mapped files cost no private memory and load in milliseconds (an empty one cannot be).
         vectors = cls.load(folder / VECTORS_FILE, mmap=manifest.count > 0)
