@@ -24,7 +24,7 @@ from retrieval.store.generation import IndexStore
 from retrieval.store.keyword import KeywordIndex, TokenTable
 from retrieval.store.manifest import FORMAT_VERSION, Manifest
 from retrieval.store.snapshot import Snapshot
-from retrieval.store.stages import alias_lists, attributed, embed, vector_key
+from retrieval.store.stages import alias_lists, attributed, embed, segmenter, vector_key
 from retrieval.text.aliases import AliasTable
 from retrieval.text.fold import fold
 from retrieval.text.tokenizer import Tokenizer, dictionary_words
@@ -65,7 +65,8 @@ def append_index(docs, raws: dict, notes: list[str], store: IndexStore, embedder
             position: (tokenizer(previous.rows.text(position)), signature)
             for position, signature in _resegmented(previous, old_tokens, tokenizer,
                                                     [w for w in tokenizer.words if w not in old_words])}
-        token_lists = [tokenizer(row.paragraph.text) for row in rows]
+        segment = segmenter(tokenizer)
+        token_lists = [segment(row.paragraph.text) for row in rows]
         signatures = [tokenizer.signature(row.paragraph.text) for row in rows]
         fresh = embedding.result()
         vectors_by_key = {**known, **fresh}

@@ -22,7 +22,7 @@ from retrieval.store.keyword import KeywordIndex, TokenTable
 from retrieval.store.manifest import FORMAT_VERSION, Manifest
 from retrieval.store.rows import Row, RowTable
 from retrieval.store.snapshot import Snapshot
-from retrieval.store.stages import alias_lists, attributed, embed, embed_text, vector_key
+from retrieval.store.stages import alias_lists, attributed, embed, embed_text, segmenter, vector_key
 from retrieval.text.aliases import AliasTable
 from retrieval.text.tokenizer import Tokenizer
 from retrieval.vectors import factory
@@ -141,7 +141,7 @@ def _tokens(rows: list[Row], tokenizer: Tokenizer, previous: Snapshot | None, ca
     words in it are the same."""
     old = previous.token_table() if previous else None
     lists, signatures = [], []
-    fresh: dict[str, list[str]] = {}   # a passage repeated in this run is segmented once
+    segment = segmenter(tokenizer)
     for done, row in enumerate(rows, 1):
         if progress and (done % 256 == 0 or done == len(rows)):
             progress("Segmenting", done, len(rows))
@@ -151,9 +151,7 @@ def _tokens(rows: list[Row], tokenizer: Tokenizer, previous: Snapshot | None, ca
         if position is not None and int(old.signatures[position]) == signature:
             lists.append(old.row(position))
         else:
-            if text not in fresh:
-                fresh[text] = tokenizer(text)
-            lists.append(fresh[text])
+            lists.append(segment(text))
         signatures.append(signature)
     return TokenTable.from_lists(lists, signatures)
 

@@ -4,6 +4,7 @@ speakers' aliases, and embedding."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import numpy as np
 
@@ -100,3 +101,16 @@ def embed(texts: dict[str, str], embedder: Embedder, progress: Progress | None) 
 def _entry(name: str, digest: str, decoded, paragraphs: int) -> DocEntry:
     meta = decoded.meta
     return DocEntry(name, digest, decoded.encoding, paragraphs, meta.title, meta.source, meta.author, meta.date)
+
+
+def segmenter(tokenizer) -> Callable[[str], list[str]]:
+    """The tokenizer, remembering its answers for this run: a passage repeated (a reprint, a padded file
+    cut into identical passages) is segmented once."""
+    done: dict[str, list[str]] = {}
+
+    def segment(text: str) -> list[str]:
+        if text not in done:
+            done[text] = tokenizer(text)
+        return done[text]
+
+    return segment
