@@ -66,3 +66,23 @@ def test_thousands_of_tiny_lines_are_packed_into_passages_with_a_note():
     names = "出席：\n" + "".join(f"代表{i}号\n" for i in range(200))
     paragraphs, note = split_document("d", names)
     assert note is None and len(paragraphs) == 201
+
+
+def test_quote_stack_reads_spans_as_the_whole():
+    """The cutter reads a paragraph span by span and attribution reads it whole: one stack, one answer."""
+    from retrieval.text.quotemarks import QuoteStack
+
+    text = "他说：“我们『先把「路」修好』，再谈“别的”。”然后“未完"
+    whole = QuoteStack()
+    closed = whole.read(text)
+    assert [text[s:e] for s, e in closed] == ["“我们『先把「路」修好』，再谈“别的”。”"]
+    assert whole.open_marks == "“" and text[whole.first_open:] == "“未完"
+    pieces, stack = [], QuoteStack()
+    for start in range(0, len(text), 3):
+        pieces += stack.read(text, start, min(len(text), start + 3))
+    assert pieces == closed and stack.open_marks == whole.open_marks
+    # an outer closing mark closes the inner quotation left open; a stray closing mark is ignored
+    assert QuoteStack().read("”甲“乙『丙”") == [(2, 7)]
+    deep = QuoteStack()
+    deep.read("“" * 9)
+    assert len(deep.open_marks) == 4  # deeper opens are stray marks

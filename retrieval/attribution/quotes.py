@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from retrieval.text.chars import CLAUSE_MARKS, QUOTE_MAX_DEPTH, QUOTE_PAIRS, SENTENCE_ENDS
+from retrieval.text.chars import CLAUSE_MARKS, QUOTE_PAIRS, SENTENCE_ENDS
+from retrieval.text.quotemarks import QuoteStack
 
 # A quotation this short without a clause mark is a term in quotation marks (“暖心驿站”), not speech.
 SPEECH_MIN_CHARS = 10
@@ -24,25 +25,10 @@ class Quote:
 def quotations(text: str) -> list[Quote]:
     """Top-level quotations. A quotation left open runs to the paragraph's end: a quotation that goes on
     into the next paragraph leaves its closing mark off, as Chinese typesetting does."""
-    out: list[Quote] = []
-    stack: list[tuple[str, int]] = []
-    for i, ch in enumerate(text):
-        if ch in QUOTE_PAIRS:
-            if len(stack) < QUOTE_MAX_DEPTH:
-                stack.append((QUOTE_PAIRS[ch], i))
-        elif stack and ch == stack[-1][0]:
-            closing, start = stack.pop()
-            if not stack:
-                out.append(Quote(start, i + 1))
-        elif stack and any(ch == closing for closing, _ in stack):
-            # A closing mark of an outer quotation: the inner one was never closed.
-            while stack and stack[-1][0] != ch:
-                stack.pop()
-            closing, start = stack.pop()
-            if not stack:
-                out.append(Quote(start, i + 1))
-    if stack:
-        out.append(Quote(stack[0][1], len(text), closed=False))
+    stack = QuoteStack()
+    out = [Quote(start, end) for start, end in stack.read(text)]
+    if stack.first_open is not None:
+        out.append(Quote(stack.first_open, len(text), closed=False))
     return out
 
 

@@ -7,7 +7,8 @@ import bisect
 import re
 
 from retrieval.records import RawParagraph
-from retrieval.text.chars import CLAUSE_MARKS, CLOSING_QUOTES, QUOTE_MAX_DEPTH, QUOTE_PAIRS, SENTENCE_ENDS
+from retrieval.text.chars import CLAUSE_MARKS, CLOSING_QUOTES, SENTENCE_ENDS
+from retrieval.text.quotemarks import QuoteStack
 from retrieval.text.sentences import sentences
 
 # A piece ending in one of these closes its sentence; anything else may have been cut by layout.
@@ -134,16 +135,10 @@ def _bounded(text: str, spans: list[tuple[int, int]], limit: int = MAX_PASSAGE_C
 
 def _open_at(text: str, positions: list[int]) -> list[str]:
     """The quotation marks still open at each position (ascending), in one pass."""
-    out, stack, at = [], [], 0
+    stack, out, at = QuoteStack(), [], 0
     for position in positions:
-        for ch in text[at:position]:
-            if ch in QUOTE_PAIRS:
-                if len(stack) < QUOTE_MAX_DEPTH:
-                    stack.append(ch)
-            elif ch in CLOSING_QUOTES and any(QUOTE_PAIRS[o] == ch for o in stack):
-                while QUOTE_PAIRS[stack.pop()] != ch:
-                    pass
-        out.append("".join(stack))
+        stack.read(text, at, position)
+        out.append(stack.open_marks)
         at = position
     return out
 
