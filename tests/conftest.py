@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import sys
@@ -18,6 +19,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_805b274e1e5db619.txt"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GBK_REPORT = FIXTURES / "second_report_gbk.txt"
+
+
+def eval_script(name: str):
+    """A script of eval/ (not a package) as a module: tests drive the same code the figures come from."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "eval" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(autouse=True)

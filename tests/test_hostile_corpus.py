@@ -4,13 +4,9 @@ reported sizes; run the script for the full-size figures)."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
+from .conftest import eval_script
 
-ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("hostile", ROOT / "eval" / "hostile.py")
-hostile = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(hostile)
+hostile = eval_script("hostile")
 
 # Indexing the seed alone peaks near 400 MB (the model, the recogniser, faiss). A corpus whose memory
 # grew with its lines or its quotation marks went past 4 GB.

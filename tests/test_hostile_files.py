@@ -25,7 +25,9 @@ from retrieval.labels import plain_answer
 from retrieval.store.generation import IndexStore
 from retrieval.text.chars import shown
 
-from .conftest import GBK_REPORT, SEED, cli_env
+from .conftest import GBK_REPORT, SEED, cli_env, eval_script
+
+remove = eval_script("hostile").remove  # a deep tree defeats shutil.rmtree's recursion
 
 JAPANESE = ("日本語のテキストです。今日は東京で会議が開かれました。\n"
             "田中さんは「新しい計画について話し合いたい」と述べました。\n参加者は皆、熱心に意見を交換しました。\n")
@@ -58,15 +60,6 @@ def nest(base: Path, depth: int) -> Path:
         path = path / "a"
         path.mkdir()
     return path
-
-
-def unnest(base: Path, depth: int) -> None:
-    """Remove what nest() made and the files in it, deepest first (shutil.rmtree recurses too)."""
-    for path in [base / "/".join(["a"] * k) for k in range(depth, 0, -1)] + [base]:
-        for child in path.iterdir():
-            if not child.is_dir():
-                child.unlink()
-        path.rmdir()
 
 
 # -- 1. links and special files ----------------------------------------------------------------------
@@ -133,7 +126,7 @@ def test_a_name_that_is_not_utf8_and_a_very_deep_folder_cost_one_line_each(tmp_p
     try:
         read, skipped = items(docs)
     finally:
-        unnest(docs / "deep", DEPTH)
+        remove(docs / "deep")
     assert set(read) == {"seed.txt", "deep/near.txt", "two\nlines.txt", "\x1b[31mred.txt"}
     assert skipped["bad\\xffname.txt"].startswith("its name is not UTF-8")
     assert skipped["folder\\xfe"].startswith("its name is not UTF-8")
@@ -237,7 +230,7 @@ def test_indexing_a_hostile_folder_reads_only_the_documents_and_says_why_for_the
     try:
         done = whosaid("index", str(docs), index_dir=index_dir, env={"WHOSAID_TEST_SECRET": SECRET})
     finally:
-        unnest(docs / "deep", DEPTH)
+        remove(docs / "deep")
     assert done.returncode == 3, done.stderr
     lines = done.stderr.splitlines()
     skipped = dict(line.removeprefix("whosaid: skipped ").split(": ", 1) for line in lines
