@@ -74,6 +74,8 @@ CSS = """
   #chat .thought-group { padding: var(--spacing-sm) !important; }
   #chat .thought-group .content { margin-left: 0 !important; }
   #chat .thought-group .duration { margin-left: 0 !important; }
+  #chat .message.bot { padding: var(--spacing-md) !important; }
+  #chat .thought-group .arrow { width: var(--size-5) !important; }
 }
 """
 
