@@ -333,3 +333,26 @@ def test_a_passage_opens_its_document_with_the_marked_paragraph_in_view(browser,
     page.locator("#source-close").click()
     page.wait_for_selector("#source-panel", state="hidden", timeout=10_000)
     assert not dialogs
+
+
+def test_the_source_opens_again_at_its_mark_closes_with_escape_and_not_when_copying_a_quote(browser, server):
+    page, _ = open_page(browser, server)
+    ask(page, "王文军怎么看工会组织全覆盖？")
+    page.wait_for_selector("#chat .thought-group .content", timeout=60_000)
+    link = page.locator("#chat a[href='#whosaid-open']").first
+    mark_in_view = """() => { const m = document.querySelector('#whosaid-marked');
+        return m && m.getBoundingClientRect().top > 40 && m.getBoundingClientRect().top + 40 <= window.innerHeight; }"""
+    for _ in range(2):  # the same passage twice: the second opening scrolls to the mark again
+        link.click()
+        page.wait_for_function(mark_in_view, timeout=10_000)
+        page.keyboard.press("Escape")
+        page.wait_for_selector("#source-panel", state="hidden", timeout=10_000)
+    # selecting words of a passage to copy them opens nothing
+    words = page.locator("#chat .thought-group .content mark").first.evaluate(RECT)
+    page.mouse.move(words["left"] + 4, words["top"] + 8)
+    page.mouse.down()
+    page.mouse.move(words["left"] + 120, words["top"] + 8, steps=5)
+    page.mouse.up()
+    assert page.evaluate("() => String(window.getSelection()).length") > 0
+    page.wait_for_timeout(1500)
+    assert not page.locator("#source-panel").is_visible()
