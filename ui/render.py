@@ -69,8 +69,8 @@ def parts_line(passage: Passage, lang: str) -> str:
 _RELEVANCE = {"high": "高", "medium": "中", "low": "低"}
 # The last line of each passage: clicking the passage (this line or its text) opens its document with the
 # paragraph marked (app.open_source). "#whosaid-open" names no element, so the link itself goes nowhere.
-SOURCE_LINK = {"zh": "[在原文中查看 · Open in the document ↗](#whosaid-open)",
-               "en": "[Open in the document ↗](#whosaid-open)"}
+SOURCE_LINK = {"zh": '<a href="#whosaid-open">在原文中查看 · Open in the document ↗</a>',
+               "en": '<a href="#whosaid-open">Open in the document ↗</a>'}
 
 
 def relevance(passage: Passage, top: float, answerable: bool) -> str:
