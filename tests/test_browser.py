@@ -88,6 +88,13 @@ def test_the_page_is_usable_at_phone_width(browser, server):
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 400, f"page scrolls sideways at phone width ({width}px)"
     page.screenshot(path=str(SHOTS / "05-phone-answer.png"), full_page=True)
+    # the speaker list comes after the chat on a phone; a link at the top reaches it
+    page.evaluate("() => window.scrollTo(0, 0)")
+    jump = page.locator("#jump-speakers a")
+    assert jump.is_visible() and jump.bounding_box()["y"] < 300
+    jump.click()
+    page.wait_for_function("() => { const r = document.querySelector('#speakers').getBoundingClientRect();"
+                           " return r.top >= -1 && r.top < window.innerHeight / 2; }", timeout=10_000)
 
 
 def test_html_inside_a_document_is_shown_as_text_and_runs_nothing(browser, tmp_path, embedder):
@@ -111,6 +118,13 @@ def test_html_inside_a_document_is_shown_as_text_and_runs_nothing(browser, tmp_p
         page.wait_for_timeout(500)
         assert dialogs == []
         page.screenshot(path=str(SHOTS / "06-hostile-document.png"), full_page=True)
+        page.locator("#chat a[href='#whosaid-open']").first.click()  # and its document, opened
+        page.wait_for_selector("#source-doc #whosaid-marked", timeout=30_000)
+        source = page.locator("#source-doc")
+        assert "<script>alert('x')</script>" in source.inner_text()
+        assert source.locator("img, svg, script, a").count() == 0
+        page.wait_for_timeout(500)
+        assert dialogs == []
     finally:
         app.close()
 
@@ -209,3 +223,136 @@ def test_clear_and_undo_take_back_what_the_follow_ups_remember(browser, server):
     ask(page, "他还说了什么？")
     answer = page.locator("#chat .message-row").last.inner_text()
     assert answer.startswith("说这话的是：王文军") and "赵莹" not in answer, f"Undo went back to 王文军: {answer}"
+
+
+# Where things are on screen, measured without scrolling: a rectangle per element, and the chat's own
+# scroll box (what of the chat is in sight).
+RECT = "e => { const r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, left: r.left, right: r.right}; }"
+# The line boxes of each element's text: rectangles of its text nodes, grouped by their vertical middle.
+LINES = """els => els.map(el => {
+  const middles = [];
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (!n.textContent.trim()) continue;
+    const range = document.createRange();
+    range.selectNodeContents(n);
+    for (const r of range.getClientRects()) {
+      const middle = (r.top + r.bottom) / 2;
+      if (r.width > 0 && !middles.some(m => Math.abs(m - middle) < r.height / 2)) middles.push(middle);
+    }
+  }
+  return {lines: middles.length, text: el.innerText};
+})"""
+
+
+def inside(inner, outer, slack=1.0) -> bool:
+    return (inner["top"] >= outer["top"] - slack and inner["bottom"] <= outer["bottom"] + slack
+            and inner["left"] >= outer["left"] - slack and inner["right"] <= outer["right"] + slack)
+
+
+def in_sight(page, selector):
+    """The element's rectangle, the chat box's visible rectangle and the viewport's."""
+    return (page.locator(selector).evaluate(RECT), page.locator("#chat .bubble-wrap").evaluate(RECT),
+            {"top": 0, "left": 0, "bottom": page.viewport_size["height"], "right": page.viewport_size["width"]})
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_after_each_answer_its_headline_and_the_follow_up_chips_are_in_sight(browser, server, width):
+    page, _ = open_page(browser, server, width=width, height=900 if width > 640 else 844)
+    for question, name in (("王文军怎么看工会组织全覆盖？", "王文军"), ("周义兵怎么看建会？", "周义兵")):
+        ask(page, question)
+        page.wait_for_function(f"() => [...document.querySelectorAll('#chat .options button')]"
+                               f".some(b => b.innerText.includes('{name}'))", timeout=60_000)
+        page.wait_for_timeout(1500)  # the chat places the newest answer while its passages render
+        chips = page.locator("#chat .options button")
+        assert chips.count() == 2
+        label, box, screen = in_sight(page, "#chat .options")
+        assert "继续追问" in page.locator("#chat .options").evaluate(
+            "e => getComputedStyle(e, '::before').content"), "the chips are labelled"
+        for i in range(2):
+            chip = chips.nth(i).evaluate(RECT)
+            assert inside(chip, box) and inside(chip, screen), f"{width}px: chip {i} out of sight {chip} {box}"
+        # the newest answer's headline: the first assistant message after the last question
+        headline = page.locator("#chat .message-row.user-row").last.locator(
+            "xpath=following-sibling::div[contains(@class, 'bot-row')][1]//*[@data-testid='bot']").first
+        assert headline.inner_text().startswith("说这话的是：" + name)
+        top = headline.evaluate(RECT)
+        first_line = {**top, "bottom": top["top"] + 24}
+        assert inside(first_line, box) and inside(first_line, screen), f"{width}px: headline scrolled away {top}"
+        assert first_line["bottom"] <= label["top"], "the chips do not cover the headline"
+    device = "desktop" if width > 640 else "phone"
+    page.screenshot(path=str(SHOTS / f"08-{device}-second-answer.png"))
+
+
+def test_passage_headers_take_two_lines_at_desktop_width_and_are_readable_on_a_phone(browser, server):
+    page, _ = open_page(browser, server)
+    ask(page, "王文军怎么看工会组织全覆盖？")
+    page.wait_for_selector("#chat .thought-group .title", timeout=60_000)
+    headers = page.locator("#chat .thought-group .title").evaluate_all(LINES)
+    assert len(headers) == 3
+    for header in headers:
+        assert header["lines"] <= 2, f"1366px: header over {header['lines']} lines: {header['text']}"
+    roles = page.locator("#chat .whosaid-role").evaluate_all("els => els.map(e => e.getClientRects().length)")
+    assert roles and all(n == 1 for n in roles), "a role such as 转述 paraphrase breaks over two lines"
+
+    phone, _ = open_page(browser, server, width=390, height=844)
+    ask(phone, "王文军怎么看工会组织全覆盖？")
+    phone.wait_for_selector("#chat .thought-group .title", timeout=60_000)
+    line = phone.locator("#chat .thought-group .title .md").first
+    size = float(line.evaluate("e => getComputedStyle(e).fontSize").removesuffix("px"))
+    box = line.evaluate(RECT)
+    assert size >= 14 and box["right"] - box["left"] >= 250, f"390px: name line {size}px in {box}"
+    text = line.inner_text()
+    assert "王文军" in text and "朝阳区总工会党组书记、主席" in text and "转述" in text
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_a_passage_opens_its_document_with_the_marked_paragraph_in_view(browser, server, width):
+    page, dialogs = open_page(browser, server, width=width, height=900 if width > 640 else 844)
+    ask(page, "王文军怎么看工会组织全覆盖？")
+    page.wait_for_selector("#chat .thought-group .content", timeout=60_000)
+    passage = page.locator("#chat .thought-group .content").nth(1)
+    words = passage.locator("mark").first.inner_text()[:12]
+    if width > 640:
+        passage.locator("a[href='#whosaid-open']").click()   # the passage's own link
+    else:
+        passage.locator("p").first.click()                   # a tap on the passage's words
+    page.wait_for_selector("#source-panel #whosaid-marked", timeout=30_000)
+    page.wait_for_function("""() => {
+        const m = document.querySelector('#whosaid-marked').getBoundingClientRect();
+        const head = document.querySelector('#source-panel > .row').getBoundingClientRect();
+        return m.top >= head.bottom - 1 && m.top + 40 <= window.innerHeight;
+    }""", timeout=10_000)
+    marked = page.locator("#whosaid-marked")
+    assert words in marked.inner_text(), "the paragraph of the passage clicked, not another"
+    assert inside(page.locator("#source-panel").evaluate(RECT),
+                  {"top": 0, "left": 0, "bottom": page.viewport_size["height"], "right": page.viewport_size["width"]})
+    assert page.locator("#source-doc p").count() > 10, "the whole document, not the paragraph alone"
+    device = "desktop" if width > 640 else "phone"
+    page.screenshot(path=str(SHOTS / f"09-{device}-source.png"))
+    page.locator("#source-close").click()
+    page.wait_for_selector("#source-panel", state="hidden", timeout=10_000)
+    assert not dialogs
+
+
+def test_the_source_opens_again_at_its_mark_closes_with_escape_and_not_when_copying_a_quote(browser, server):
+    page, _ = open_page(browser, server)
+    ask(page, "王文军怎么看工会组织全覆盖？")
+    page.wait_for_selector("#chat .thought-group .content", timeout=60_000)
+    link = page.locator("#chat a[href='#whosaid-open']").first
+    mark_in_view = """() => { const m = document.querySelector('#whosaid-marked');
+        return m && m.getBoundingClientRect().top > 40 && m.getBoundingClientRect().top + 40 <= window.innerHeight; }"""
+    for _ in range(2):  # the same passage twice: the second opening scrolls to the mark again
+        link.click()
+        page.wait_for_function(mark_in_view, timeout=10_000)
+        page.keyboard.press("Escape")
+        page.wait_for_selector("#source-panel", state="hidden", timeout=10_000)
+    # selecting words of a passage to copy them opens nothing
+    words = page.locator("#chat .thought-group .content mark").first.evaluate(RECT)
+    page.mouse.move(words["left"] + 4, words["top"] + 8)
+    page.mouse.down()
+    page.mouse.move(words["left"] + 120, words["top"] + 8, steps=5)
+    page.mouse.up()
+    assert page.evaluate("() => String(window.getSelection()).length") > 0
+    page.wait_for_timeout(1500)
+    assert not page.locator("#source-panel").is_visible()

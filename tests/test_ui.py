@@ -251,3 +251,30 @@ def test_serve_prints_its_own_hints_not_gradios(engine):
         printed = proc.communicate(timeout=60)[0]
     assert "share=True" not in printed and "GRADIO_SERVER_PORT" not in printed and "launch()" not in printed
     assert "--share" in printed and "PORT=" in printed and "Traceback" not in printed, printed
+
+
+def test_a_clicked_passage_opens_its_own_paragraph_and_nothing_else_opens_anything(engine):
+    import html
+
+    from ui.app import open_source
+    from ui.render import answer_messages, paragraph_of
+
+    answer = engine.ask("谁提到了暖心驿站？")
+    history = [{"role": "user", "content": "谁提到了暖心驿站？"}] + answer_messages(answer, ["x", "y"])
+    passage = answer.passages[0].paragraph
+    page = open_source(engine, history, 2)  # the question, the headline, then the first passage
+    marked = page.split('id="whosaid-marked"')[1].split("</p>")[0]
+    assert "暖心驿站" in marked and html.escape(passage.text) in marked
+    assert page.count("<p") == len(engine.document(passage.doc)), "the whole document"
+    for index in (0, 1, 99, -1, "2", None):  # the question, the headline, out of range, not an index
+        assert open_source(engine, history, index) is None
+    assert paragraph_of("passage-1:3:a:b.txt") == ("a:b.txt", 3)
+    for bad in ("passage-1:x:a.txt", "passage-1:3:", "other-1:3:a.txt", None, 7):
+        assert paragraph_of(bad) is None
+
+
+def test_the_follow_up_chips_hang_on_the_last_passage(client):
+    messages = ask(client, "王文军怎么看工会组织全覆盖？")
+    assert messages[-1].get("metadata", {}).get("title"), "no separate 'Follow up' message to scroll away"
+    assert [o["label"] for o in messages[-1]["options"]][0].startswith("更多 王文军")
+    assert all("Open in the document" in m["content"] for m in evidence(messages))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -18,13 +19,14 @@ from retrieval.text.names import surname
 
 from .exposure import AllowedHosts, BodyCap, HostCheck, LoginThrottle
 from .guard import RequestGuard, SessionCheck
-from .render import answer_messages, document_html, escape
+from .render import answer_messages, document_html, escape, paragraph_of
+from .scripts import NOT_WHEN_SELECTING, SHOW_MARK, SHOW_NEWEST
 from .uploads import UPLOAD_PATHS, UploadGate
 
 ALL = ""  # the speaker filter's value for "everyone"
 EMPTY_HINT = "请先输入一个问题，例如“某某说了什么？” · Type a question first, e.g. “What did … say?”"
 CSS = """
-.whosaid-doc { max-height: 60vh; overflow-y: auto; line-height: 1.7; }
+.whosaid-doc { line-height: 1.7; }
 .whosaid-doc mark, .message mark { background: #ffe58a; color: #1a1a1a; padding: 0 2px; }  /* dark text: readable in dark mode too */
 /* Gradio dims the body of a titled message (our passages) to 0.8 twice over: the quoted words are the
    answer, not an aside, and dimmed they fall to ~4.5:1 in light mode. */
@@ -32,14 +34,48 @@ CSS = """
 /* A passage's document, paragraph and relevance: Gradio's grey (~1.9:1 on white) is too faint for what a
    reader checks before quoting. */
 #chat .thought-group .duration { color: var(--body-text-color) !important; opacity: 1 !important; }
+/* A passage header in two lines: number, name, title and role, then document, paragraph and relevance
+   (side by side they made three columns of wrapped text at 1366 px and a 75 px column on a phone). */
+#chat .thought-group .title { flex-wrap: wrap !important; }
+#chat .thought-group .title > :not(.arrow):not(.duration) { flex: 1 1 0; min-width: 0; }
+#chat .thought-group .duration { flex-basis: 100%; margin-left: var(--size-8) !important; }
+#chat .whosaid-role { white-space: nowrap; }
+#chat .thought-group .title .md { font-size: var(--text-md) !important; }  /* who, before where */
+/* the quoted words at the chat's own size, not Gradio's small print for "thoughts" */
+#chat .thought-group .content, #chat .thought-group .content * { font-size: var(--text-md) !important; }
+#chat a[href="#whosaid-open"] { font-size: var(--text-sm) !important; white-space: nowrap; }
+/* Only passages open something when clicked. */
+#chat [data-testid="user"], #chat [data-testid="bot"]:not(:has(.thought-group)) { cursor: auto !important; }
+/* The follow-up chips stay at the foot of the chat while the answer above them is read from its top. */
+#chat .options { position: sticky; bottom: 0; z-index: 2; display: flex !important; flex-wrap: wrap;
+  align-items: center; gap: var(--spacing-md); max-width: none; margin: 0; justify-content: flex-start;
+  background: var(--block-background-fill); padding: var(--spacing-md) var(--spacing-lg);
+  border-top: 1px solid var(--border-color-primary); }
+#chat .options::before { content: "继续追问 · Follow up："; color: var(--body-text-color); }
+#chat .options .option { padding: var(--spacing-sm) var(--spacing-lg); width: auto; max-width: 100%; }
+/* Gradio's "scroll down" arrow sat on the chips; the chat places the newest answer itself. */
+#chat .scroll-down-button-container { display: none; }
+/* The source: a drawer over the page's right side, the whole screen on a phone. */
+#source-panel { position: fixed !important; top: 0; right: 0; bottom: 0; width: min(720px, 100vw);
+  z-index: 1000; overflow-y: auto; background: var(--background-fill-primary);
+  box-shadow: -4px 0 24px rgba(0, 0, 0, 0.3); padding: 0 var(--spacing-xl) var(--spacing-xl);
+  flex-wrap: nowrap !important; }
+#source-panel > .row { position: sticky; top: 0; z-index: 1; background: var(--background-fill-primary);
+  padding-top: var(--spacing-lg); }  /* Close stays in reach while the document scrolls */
 .whosaid-marked { border-left: 4px solid #f0b400; padding-left: 8px; }
+#jump-speakers { display: none; }
 @media (max-width: 640px) {
   #main-row { flex-wrap: wrap !important; }
   .whosaid-main { order: 1; min-width: 100% !important; }
   .whosaid-side { order: 2; min-width: 100% !important; }
-  /* the passage's title, then its document and relevance on a line of their own */
-  #chat .thought-group .title { flex-wrap: wrap !important; }
-  #chat .thought-group .duration { flex-basis: 100%; margin-left: 0 !important; }
+  #jump-speakers { display: block; }
+  /* the passages use the phone's width: Gradio's bubble margins and indents left the header 190 px */
+  #chat .message-row.bubble { margin: var(--spacing-md) !important; max-width: calc(100% - 2 * var(--spacing-md)) !important; }
+  #chat .thought-group { padding: var(--spacing-sm) !important; }
+  #chat .thought-group .content { margin-left: 0 !important; }
+  #chat .thought-group .duration { margin-left: 0 !important; }
+  #chat .message.bot { padding: var(--spacing-md) !important; }
+  #chat .thought-group .arrow { width: var(--size-5) !important; }
 }
 """
 
@@ -117,6 +153,22 @@ def source_view(engine: Engine, choice: str | None) -> str:
         return f"<p>{escape(str(exc))}</p>"
 
 
+def open_source(engine: Engine, history, index) -> str | None:
+    """The document of the passage clicked in the chat, that paragraph marked; None when the message
+    clicked is no passage (the question, the headline, a hint)."""
+    if not isinstance(history, list) or not isinstance(index, int) or not 0 <= index < len(history):
+        return None
+    message = history[index]
+    meta = message.get("metadata") if isinstance(message, dict) else None
+    found = paragraph_of(meta.get("id") if isinstance(meta, dict) else None)
+    if found is None:
+        return None
+    doc, number = found
+    # A new value at every opening, so that the page scrolls to the mark again when the same passage is
+    # opened twice (an unchanged value re-renders nothing).
+    return f'<div data-opened="{time.monotonic_ns()}">' + source_view(engine, f"{doc}\x1f{number}") + "</div>"
+
+
 def filter_note(speaker: str | None) -> str:
     if not speaker:
         return "当前：全部发言人 · Showing: all speakers"
@@ -135,6 +187,8 @@ def build_app(engine: Engine, limits: Limits = Limits()):
     with gr.Blocks(title="whosaid · 谁说的") as app:
         gr.Markdown("## whosaid · 谁说的\n用中文或英文提问，查看是谁说的、原话是什么。"
                     " · Ask in Chinese or English who said what in the documents.")
+        # On a phone the speaker list comes after the chat; this link (phones only, CSS) reaches it.
+        gr.Markdown("[发言人 · Speakers ↓](#speakers)", elem_id="jump-speakers")
         memory = gr.State(())  # one Memory per user message on screen (see chatbox.turn_memory)
         with gr.Row(equal_height=False, elem_id="main-row"):
             with gr.Column(scale=1, min_width=260, elem_classes=["whosaid-side"]):
@@ -142,11 +196,11 @@ def build_app(engine: Engine, limits: Limits = Limits()):
                 note = gr.Markdown(filter_note(None), elem_id="filter-note")
                 clear = gr.Button("清除筛选 · Clear filter", size="sm", elem_id="clear-filter")
             with gr.Column(scale=3, min_width=300, elem_classes=["whosaid-main"]):
-                sources = gr.Dropdown(choices=[], label="原文定位 · Open a passage in its document",
+                sources = gr.Dropdown(choices=[], label="本次回答的段落 · Passages of this answer",
                                       interactive=True, elem_id="source-pick", render=False)
                 chatbot = gr.Chatbot(
                     height=560, label="whosaid", show_label=False, elem_id="chat", latex_delimiters=[], sanitize_html=True,
-                    placeholder="例如 · e.g. " + escape(examples[0]),
+                    placeholder="例如 · e.g. " + escape(examples[0]), autoscroll=False,
                 )
                 def turn(message, history, who, past):
                     kept, current = turn_memory(history, past)
@@ -170,13 +224,30 @@ def build_app(engine: Engine, limits: Limits = Limits()):
                     concurrency_limit=limits.concurrency,
                     fill_height=False,
                 )
-                with gr.Accordion("原文 · Source", open=False):
-                    sources.render()
-                    document = gr.HTML(source_view(engine, None), elem_id="source-doc")
+        # A passage clicked in the chat opens here, its paragraph marked and scrolled to.
+        with gr.Column(visible=False, elem_id="source-panel") as panel:
+            with gr.Row(equal_height=True):
+                gr.Markdown("### 原文 · Source")
+                close = gr.Button("✕ 关闭 · Close", size="sm", scale=0, min_width=120, elem_id="source-close")
+            sources.render()
+            document = gr.HTML(source_view(engine, None), elem_id="source-doc", js_on_load=SHOW_MARK)
         # ChatInterface takes back the messages; these take back what the follow-ups remember.
         chatbot.clear(lambda: (), None, memory, api_visibility="undocumented", queue=False)
         chatbot.undo(lambda past: tuple(past or ())[:-1], memory, memory, api_visibility="undocumented",
                      queue=False)
+        chatbot.change(None, None, None, js=SHOW_NEWEST, api_visibility="undocumented", queue=False)
+
+        def opened(history, evt):
+            page = open_source(engine, history, evt.index)
+            return (gr.skip(), gr.skip()) if page is None else (page, gr.Column(visible=True))
+
+        # Gradio passes the click's SelectData to the argument annotated so; set as an object because this
+        # module's annotations are strings and `gr` (imported lazily) is not among its globals.
+        opened.__annotations__["evt"] = gr.SelectData
+
+        chatbot.select(opened, chatbot, [document, panel], js=NOT_WHEN_SELECTING,
+                       api_visibility="undocumented", queue=False)
+        close.click(lambda: gr.Column(visible=False), None, panel, api_visibility="undocumented", queue=False)
         speaker.change(filter_note, speaker, note, api_visibility="undocumented", queue=False)
         clear.click(lambda: (ALL, filter_note(None)), None, [speaker, note], api_visibility="undocumented",
                     queue=False)

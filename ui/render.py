@@ -34,8 +34,28 @@ def _role(passage: Passage, lang: str) -> str:
     return label
 
 
-def evidence_title(passage: Passage, lang: str) -> str:
-    return f"{passage.rank}. {person(passage.speaker, passage.speaker_title)} · {_role(passage, lang)}"
+def title_markdown(passage: Passage, lang: str) -> str:
+    """The passage header as markdown: the name in bold to be found at a glance, the role kept on one line
+    ("转述 paraphrase" broke over two at 1366 px)."""
+    name = f"**{escape(passage.speaker)}**" if passage.speaker else "?"
+    title = f"（{escape(passage.speaker_title)}）" if passage.speaker and passage.speaker_title else ""
+    return f'{escape(f"{passage.rank}.")} {name}{title} · <span class="whosaid-role">{escape(_role(passage, lang))}</span>'
+
+
+def passage_id(passage: Passage) -> str:
+    """The message id of a passage: unique per paragraph, and naming the paragraph the source view opens
+    (read back from the history, so an index rebuilt meanwhile cannot open another paragraph)."""
+    return f"passage-{passage.id}:{passage.paragraph.number}:{passage.paragraph.doc}"
+
+
+def paragraph_of(message_id: object) -> tuple[str, int] | None:
+    """(document, paragraph number) from a passage's message id; None for any other message."""
+    if not isinstance(message_id, str) or not message_id.startswith("passage-"):
+        return None
+    parts = message_id.split(":", 2)
+    if len(parts) != 3 or not parts[1].isdigit() or not parts[2]:
+        return None
+    return parts[2], int(parts[1])
 
 
 def parts_line(passage: Passage, lang: str) -> str:
@@ -47,6 +67,10 @@ def parts_line(passage: Passage, lang: str) -> str:
 
 
 _RELEVANCE = {"high": "高", "medium": "中", "low": "低"}
+# The last line of each passage: clicking the passage (this line or its text) opens its document with the
+# paragraph marked (app.open_source). "#whosaid-open" names no element, so the link itself goes nowhere.
+SOURCE_LINK = {"zh": '<a href="#whosaid-open">在原文中查看 · Open in the document ↗</a>',
+               "en": '<a href="#whosaid-open">Open in the document ↗</a>'}
 
 
 def relevance(passage: Passage, top: float, answerable: bool) -> str:
@@ -82,14 +106,17 @@ def answer_messages(answer: Answer, examples: list[str]) -> list[dict]:
         lead += f"\n\n_{escape(note)}_"
     messages = [{"role": "assistant", "content": lead}]
     top = answer.passages[0].score
+    opener = SOURCE_LINK["en" if lang == "en" else "zh"]
     for passage in answer.passages:
+        parts = parts_line(passage, lang)
         messages.append({
             "role": "assistant",
-            "content": marked_text(passage.paragraph.text, passage.highlights) + (
-                f"\n\n_{escape(parts_line(passage, lang))}_" if parts_line(passage, lang) else ""),
+            "content": marked_text(passage.paragraph.text, passage.highlights)
+                       + (f"\n\n_{escape(parts)}_" if parts else "") + f"\n\n{opener}",
             # The title is rendered as markdown, the log as plain text.
-            "metadata": {"title": escape(evidence_title(passage, lang)), "log": evidence_log(passage, lang, relevance(passage, top, answer.answerable)),
-                         "id": f"passage-{passage.id}"},
+            "metadata": {"title": title_markdown(passage, lang),
+                         "log": evidence_log(passage, lang, relevance(passage, top, answer.answerable)),
+                         "id": passage_id(passage)},
         })
     speaker = answer.speaker_filter or answer.passages[0].speaker
     if lang == "en":
@@ -98,8 +125,9 @@ def answer_messages(answer: Answer, examples: list[str]) -> list[dict]:
     else:
         options = [{"value": "他还说了什么？", "label": f"更多 {speaker or ''} 的发言 · More from this speaker"},
                    {"value": "其他代表怎么看这个问题？", "label": "其他代表怎么说 · Other delegates on this topic"}]
-    prompt = "Follow up:" if lang == "en" else "继续追问 · Follow up："
-    messages.append({"role": "assistant", "content": prompt, "options": options})
+    # The chips hang on the last passage: a message of their own ("Follow up:") scrolled out of sight on a
+    # phone while the chips stayed; the page labels the chips itself (app.CSS, `.options::before`).
+    messages[-1]["options"] = options
     return messages
 
 
