@@ -74,3 +74,7 @@ class DecodeError(WhosaidError):
 class BadUpload(WhosaidError):
     """Files sent to be added cannot be taken as a whole (none sent, too many); each refused file of an
     accepted request is reported on its own line instead (IndexReport.skipped)."""
+
+
+class LastDocument(WhosaidError):
+    """The document asked to be removed is the index's only one (an index holds at least one)."""

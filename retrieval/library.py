@@ -9,7 +9,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from retrieval.embedders import Embedder
-from retrieval.errors import BadUpload, DecodeError, IndexCorrupt, IndexMismatch, NoDocuments, WhosaidError
+from retrieval.errors import (
+    BadUpload,
+    DecodeError,
+    IndexCorrupt,
+    IndexMismatch,
+    LastDocument,
+    NoDocuments,
+    WhosaidError,
+)
 from retrieval.records import IndexReport, Progress, Skipped
 from retrieval.settings import Settings
 from retrieval.store import sources, uploads
@@ -95,8 +103,8 @@ class Library:
                 if entry is None:
                     raise NoDocuments(f"no document called {name!r} in the index")
                 if len(recorded) == 1:
-                    raise NoDocuments(f"{name} is the only document in the index; index a folder or add files "
-                                      "before removing it")
+                    raise LastDocument(f"{name} is the only document in the index; index a folder or add files "
+                                       "before removing it")
                 plan = sources.removal_plan(recorded, reuse, self.settings.index_dir, self.settings.max_file_bytes,
                                             name)
                 report = self._build(plan, previous, None)
