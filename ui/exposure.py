@@ -70,7 +70,7 @@ class BodyCap:
     sent in chunks (no length) is read here up to the limit and refused as soon as it passes it."""
 
     def __init__(self, app, limit: int, exempt: tuple[str, ...] = (), own: dict[str, int] | None = None) -> None:
-        # `own`: paths with a limit of their own (the API's upload route), matched exactly
+        # `own`: paths whose POST has a limit of its own (the API's upload route), matched exactly
         self.app, self.limit, self.exempt, self.own = app, limit, exempt, own or {}
 
     def _too_big(self, send, limit: int):
@@ -80,7 +80,7 @@ class BodyCap:
         if scope["type"] != "http" or scope.get("path", "").startswith(self.exempt):
             await self.app(scope, receive, send)
             return
-        limit = self.own.get(scope.get("path", "").rstrip("/"), self.limit)
+        limit = self.own.get(scope.get("path", "").rstrip("/"), self.limit) if scope.get("method") == "POST" else self.limit
         length = _header(scope, b"content-length")
         if length is not None:
             if not length.strip().isdigit():
