@@ -109,14 +109,7 @@ class Engine:
 
     def documents(self) -> list[DocumentInfo]:
         """The indexed documents in index order, with where each came from and who speaks in it."""
-        snapshot = self.snapshot()
-        people: dict[str, list[str]] = {}
-        for speaker in snapshot.speakers:
-            names = people.setdefault(speaker.doc, [])
-            if speaker.is_person and speaker.name not in names:
-                names.append(speaker.name)
-        return [DocumentInfo(e.name, e.title, e.origin, e.paragraphs, tuple(people.get(e.name, ())))
-                for e in snapshot.manifest.documents]
+        return browse.documents(self.snapshot())
 
     def generation(self) -> str | None:
         """The live generation's id (None without an index): it changes whenever any process writes the

@@ -114,6 +114,14 @@ def test_a_name_another_source_holds_gets_a_distinct_name_and_a_note(seeded, tmp
     assert not again.written and set(_docs(seeded)) == {SEED.name, renamed}
 
 
+def test_a_rebuild_reads_every_kept_source_again(seeded, second, seed_index):
+    seeded.index(second)
+    seeded.add_files([("note.txt", NEW_REPORT.replace(NEW_SPEAKER, "司马青").encode())])
+    report = seeded.index(seed_index[1], rebuild=True)
+    assert set(_docs(seeded)) == {SEED.name, GBK_REPORT.name, "parking.txt", "note.txt"}
+    assert report.embedded == report.paragraphs and _speaks(seeded, "司马青") and _speaks(seeded, NEW_SPEAKER)
+
+
 def test_an_index_written_before_origins_learns_them_and_then_keeps_the_seed(seeded, second, seed_index):
     manifest_path = next(seeded.settings.index_dir.glob("gen-*/manifest.json"))
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
