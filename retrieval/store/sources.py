@@ -17,7 +17,7 @@ from pathlib import Path
 from retrieval import records as d
 from retrieval.errors import DecodeError, NoDocuments
 from retrieval.ingest.decode import Decoded
-from retrieval.ingest.files import content_hash, read_folder, read_text
+from retrieval.ingest.files import SUFFIXES, content_hash, read_folder, read_text
 from retrieval.ingest.paragraphs import has_words
 from retrieval.store.manifest import UPLOAD, DocEntry
 
@@ -79,7 +79,10 @@ def _source_file(entry: DocEntry, index_dir: Path) -> Path:
     """The file a document was read from; DecodeError when it is gone or a link now leads out of its folder."""
     root = os.path.realpath(index_dir / DOCUMENTS if entry.origin == UPLOAD else entry.origin)
     path = os.path.realpath(os.path.join(root, _path(entry)))
-    if not entry.origin or not path.startswith(root.rstrip(os.sep) + os.sep):
+    # The manifest may be damaged: it leads to no file that walking its folder would not have read.
+    parts = os.path.relpath(path, root).split(os.sep)
+    if (not entry.origin or not os.path.isabs(root) or not path.startswith(root.rstrip(os.sep) + os.sep)
+            or not path.lower().endswith(SUFFIXES) or any(p.startswith(".") for p in parts)):
         raise DecodeError("its file cannot be found again")
     if not os.path.isfile(path):
         raise DecodeError(f"its file {path} no longer exists")
@@ -134,6 +137,10 @@ def folder_plan(folder: Path, recorded: tuple[DocEntry, ...], reuse: bool, repla
             skipped.append(d.Skipped(path, "holds no words (only marks, symbols or single letters)"))
             continue
         found += 1
+        digest = content_hash(decoded.text)
+        if digest in seen:
+            skipped.append(d.Skipped(path, f"same text as {seen[digest]}, indexed once"))
+            continue
         name = named.get(path)
         if name is None or name in taken:
             name = unique_name(path, label, taken)
@@ -144,10 +151,6 @@ def folder_plan(folder: Path, recorded: tuple[DocEntry, ...], reuse: bool, repla
         if decoded.replaced:
             notes.append(f"{name}: {decoded.replaced} bad byte{'s' * (decoded.replaced > 1)} replaced")
         notes += [f"{name}: {note}" for note in decoded.notes]
-        digest = content_hash(decoded.text)
-        if digest in seen:
-            skipped.append(d.Skipped(path, f"same text as {seen[digest]}, indexed once"))
-            continue
         seen[digest] = name
         taken.add(name)
         docs.append((name, decoded, digest))
