@@ -93,7 +93,7 @@ class Engine:
         is lost.
         """
         report = self._library.add_files(files, progress)
-        self.close()
+        self._forget()
         return report
 
     def remove_document(self, name: str) -> IndexReport:
@@ -104,7 +104,7 @@ class Engine:
         that folder indexes the file again if it is still there (delete or move the file to keep it out).
         """
         report = self._library.remove(name)
-        self.close()
+        self._forget()
         return report
 
     def documents(self) -> list[DocumentInfo]:
@@ -115,6 +115,12 @@ class Engine:
         """The live generation's id (None without an index): it changes whenever any process writes the
         index, so a page can tell that its speakers and examples are out of date."""
         return self.store.current_generation()
+
+    def _forget(self) -> None:
+        """Let go of the loaded generation without closing it: a page writes while other threads may
+        still be ranking over it; it is closed when the last of them lets go (see snapshot())."""
+        with self._lock:
+            self._snapshot, self._ranker = None, None
 
     def close(self) -> None:
         """Release the loaded index (a Milvus connection, a Milvus Lite file)."""
