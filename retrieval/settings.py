@@ -20,6 +20,8 @@ QUERY_EMBED_CHARS = 128
 # a user should choose knowingly (WHOSAID_MAX_FILE_MB), not meet by accident.
 DEFAULT_MAX_FILE_MB = 16
 DEFAULT_MAX_FILE_BYTES = DEFAULT_MAX_FILE_MB * 1024 * 1024
+# Files one upload may add (each within max_file_bytes): what one person adds at a time, not an archive.
+DEFAULT_MAX_UPLOAD_FILES = 20
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Settings:
     backend: str | None = None     # a name from vectors.factory; None: the index's own, or the default
     milvus_uri: str | None = None  # None: the index's own, or a Milvus Lite file in the index folder
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES   # a larger document is skipped, with the reason
+    max_upload_files: int = DEFAULT_MAX_UPLOAD_FILES  # files one add_files call (one upload) may hold
 
 
 def env_number(name: str, default: float, minimum: float = 0.0, above: bool = False) -> float:
@@ -73,4 +76,5 @@ def resolve(index_dir: str | os.PathLike | None = None, model: str | None = None
         milvus_uri=milvus_uri or os.environ.get("WHOSAID_MILVUS_URI") or None,
         # capped far beyond any disk, where the product in bytes would overflow a float
         max_file_bytes=max(1, int(min(max_mb, 1e12) * 1024 * 1024)),
+        max_upload_files=int(env_number("WHOSAID_MAX_UPLOAD_FILES", DEFAULT_MAX_UPLOAD_FILES, minimum=1)),
     )

@@ -17,9 +17,19 @@ from fastapi.security import HTTPBasic
 from pydantic import BaseModel, Field
 
 from retrieval.engine import Engine
-from retrieval.errors import IndexCorrupt, IndexMismatch, IndexMissing, NoDocuments, WhosaidError
+from retrieval.errors import (
+    IndexCorrupt,
+    IndexLocked,
+    IndexMismatch,
+    IndexMissing,
+    LastDocument,
+    NoDocuments,
+    WhosaidError,
+)
 from retrieval.public import answer_json, quote_json, speaker_json, write_csv
 from retrieval.settings import MAX_QUESTION_CHARS
+
+from .documents import UPLOAD_OPENAPI, add_uploads, document_json, engine_documents
 
 MAX_K = 50
 
@@ -35,6 +45,8 @@ def _status(exc: WhosaidError) -> int:
         return 503
     if isinstance(exc, NoDocuments):
         return 404
+    if isinstance(exc, IndexLocked | LastDocument):
+        return 409
     return 400
 
 
@@ -89,10 +101,20 @@ def api_router(engine: Engine) -> APIRouter:
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                         headers={"content-disposition": 'attachment; filename="quotes.csv"'})
 
-    @router.get("/documents", summary="The indexed documents")
+    @router.get("/documents", summary="The indexed documents: where each came from, who speaks in it")
     def documents() -> list[dict]:
-        manifest = engine.snapshot().manifest
-        return [{"name": e.name, "paragraphs": e.paragraphs, "encoding": e.encoding} for e in manifest.documents]
+        return [document_json(info, encoding) for info, encoding in engine_documents(engine)]
+
+    @router.post("/documents", summary="Add documents: a multipart upload of one or several files (field `files`)",
+                 openapi_extra=UPLOAD_OPENAPI, response_model=None)
+    async def upload(request: Request) -> dict | JSONResponse:
+        # The body is read here, after the login was checked: nobody unknown makes the server spool it.
+        return await add_uploads(engine, request)
+
+    @router.delete("/documents/{name:path}", summary="Remove a document (an uploaded one's file goes too)")
+    def remove(name: str) -> dict:
+        report = engine.remove_document(name)
+        return {"removed": name, "documents": report.documents, "paragraphs": report.paragraphs}
 
     return router
 

@@ -263,13 +263,15 @@ def auth_from_env() -> list[tuple[str, str]] | None:
     return [(user, password)] if user and password else None
 
 
-def middleware(hosts: AllowedHosts, limits: Limits) -> list[Middleware]:
+def middleware(hosts: AllowedHosts, limits: Limits, own_limits: dict[str, int] | None = None) -> list[Middleware]:
     """Outermost first: a wrong Host or an upload is refused before anything is read, a big body before
-    Gradio parses it; the guard turns what Gradio fails on into 4xx and keeps overload a 503."""
+    Gradio parses it; the guard turns what Gradio fails on into 4xx and keeps overload a 503.
+    `own_limits`: body limits of routes that take more (the API's upload route)."""
     return [
         Middleware(HostCheck, hosts=hosts),
         Middleware(UploadGate, enabled=limits.uploads),
-        Middleware(BodyCap, limit=limits.max_body, exempt=tuple(UPLOAD_PATHS) if limits.uploads else ()),
+        Middleware(BodyCap, limit=limits.max_body, exempt=tuple(UPLOAD_PATHS) if limits.uploads else (),
+                   own=own_limits),
         Middleware(LoginThrottle, attempts=limits.login_attempts, window=limits.login_window_s),
         Middleware(RequestGuard),
         Middleware(SessionCheck),

@@ -69,28 +69,33 @@ class BodyCap:
     """Refuse a body over `limit` bytes before the app reads it: by Content-Length at once, and a body
     sent in chunks (no length) is read here up to the limit and refused as soon as it passes it."""
 
-    def __init__(self, app, limit: int, exempt: tuple[str, ...] = ()) -> None:
-        self.app, self.limit, self.exempt = app, limit, exempt
+    def __init__(self, app, limit: int, exempt: tuple[str, ...] = (), own: dict[str, int] | None = None) -> None:
+        # `own`: paths whose POST has a limit of its own (the API's upload route), matched exactly
+        self.app, self.limit, self.exempt, self.own = app, limit, exempt, own or {}
 
-    def _too_big(self, send):
-        return refuse(send, 413, f"request body too large: the limit is {self.limit} bytes")
+    def _too_big(self, send, limit: int):
+        return refuse(send, 413, f"request body too large: the limit is {limit} bytes")
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope.get("path", "").startswith(self.exempt):
             await self.app(scope, receive, send)
             return
+        limit = self.own.get(scope.get("path", "").rstrip("/"), self.limit) if scope.get("method") == "POST" else self.limit
         length = _header(scope, b"content-length")
         if length is not None:
             if not length.strip().isdigit():
                 await refuse(send, 400, "bad request: the Content-Length header is not a number")
-            elif int(length) > self.limit:
-                await self._too_big(send)
+            elif int(length) > limit:
+                await self._too_big(send, limit)
             else:  # the server reads no more than the length declared
                 await self.app(scope, receive, send)
             return
-        body = await read_body(receive, self.limit)
+        if limit > self.limit:   # holding a large upload in memory to count it is what the cap prevents
+            await refuse(send, 411, "an upload must say its size: send it with a Content-Length header")
+            return
+        body = await read_body(receive, limit)
         if body is TOO_BIG:
-            await self._too_big(send)
+            await self._too_big(send, limit)
         elif body is not None:
             await self.app(scope, replay(body, receive), send)
 

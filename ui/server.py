@@ -14,6 +14,7 @@ from retrieval.engine import Engine
 
 from .api import add_api
 from .app import CSS, Limits, auth_from_env, build_app, launch, middleware
+from .documents import UPLOAD_PATH, upload_body_limit
 from .exposure import AllowedHosts
 
 
@@ -25,7 +26,8 @@ def compose(engine: Engine, blocks, hosts: AllowedHosts, limits: Limits):
     users = auth_from_env()
     app = FastAPI(title="whosaid", description="Who said what in Chinese documents: the JSON API beside the chat "
                   "page. `POST /api/ask` answers as `whosaid ask --json` does.",
-                  middleware=middleware(hosts, limits), redoc_url=None)
+                  middleware=middleware(hosts, limits, {UPLOAD_PATH: upload_body_limit(engine.settings)}),
+                  redoc_url=None)
     add_api(app, engine, users)
     return gr.mount_gradio_app(app, blocks, path="/", auth=users, max_file_size=limits.max_file_size,
                                enable_monitoring=False, allowed_paths=[], show_error=False, css=CSS,

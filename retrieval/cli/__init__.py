@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from . import commands, measure, serving  # noqa: F401 - registers the commands on the app, in this order
+from . import commands, library, measure, serving  # noqa: F401 - registers the commands on the app, in this order
 from .common import app
 
 

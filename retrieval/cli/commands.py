@@ -32,16 +32,19 @@ from .output import report_lines, skipped_line
 
 @app.command()
 def index(
-    folder: Annotated[Path | None, typer.Argument(help="Folder of .txt/.md documents [default: seeds/]")] = None,
+    folder: Annotated[Path | None, typer.Argument(
+        help="Folder of .txt/.md/.docx/.pdf/.html documents [default: seeds/]")] = None,
     index: IndexOpt = None, model: ModelOpt = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Start from scratch (e.g. to change model)")] = False,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="Mirror this folder exactly: drop documents of other folders and uploads")] = False,
     backend: BackendOpt = None, milvus_uri: MilvusOpt = None,
 ) -> None:
-    """Build or update the index from a folder of documents."""
+    """Add or update a folder's documents in the index; other folders' and uploaded documents are kept."""
     engine = engine_for(index, model, folder, backend, milvus_uri)
     bar = Bar()
     try:
-        report = engine.index(folder, progress=bar, rebuild=rebuild)
+        report = engine.index(folder, progress=bar, rebuild=rebuild, replace=replace)
     except WhosaidError as exc:
         fail(exc)
     finally:

@@ -115,8 +115,13 @@ def list_files(folder: Path) -> list[Path]:
 def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Decoded:
     """Read and decode one file (a Word, PDF or web page by what its bytes hold, whatever its name);
     raises DecodeError or OSError with a reason."""
-    data = _read_bytes(path, max_bytes)
-    extracted = extract(data, path.suffix.lower())
+    return read_document(_read_bytes(path, max_bytes), path.suffix.lower())
+
+
+def read_document(data: bytes, suffix: str) -> Decoded:
+    """Decode one document's bytes (an upload's, a file's): its kind by content, its name's `suffix`
+    only to refuse a .docx or .pdf that is none; raises DecodeError with a reason."""
+    extracted = extract(data, suffix)
     if extracted is not None:
         return extracted
     decoded = decode(data)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.records import Role, Speaker
+from retrieval.records import DocumentInfo, Role, Speaker
 from retrieval.store.snapshot import Snapshot
 
 
@@ -80,3 +80,14 @@ def quotes(snapshot: Snapshot, names: tuple[str, ...] | None = None, doc: str | 
             start=start, end=end, id=int(rows.ids[i]),
         ))
     return out
+
+
+def documents(snapshot: Snapshot) -> list[DocumentInfo]:
+    """The indexed documents in index order, with where each came from and the people who speak in it."""
+    people: dict[str, list[str]] = {}
+    for speaker in snapshot.speakers:
+        names = people.setdefault(speaker.doc, [])
+        if speaker.is_person and speaker.name not in names:
+            names.append(speaker.name)
+    return [DocumentInfo(e.name, e.title, e.origin, e.paragraphs, tuple(people.get(e.name, ())))
+            for e in snapshot.manifest.documents]

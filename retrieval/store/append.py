@@ -41,8 +41,9 @@ def appendable(previous: Snapshot | None, report_args: dict, embedder: Embedder,
 
 
 def append_index(docs, raws: dict, notes: list[str], store: IndexStore, embedder: Embedder, previous: Snapshot,
-                 progress: Progress | None, backend: str, report_args: dict) -> IndexReport | None:
-    """Write a generation that is `previous` plus the added documents; None when it cannot be one."""
+                 progress: Progress | None, backend: str, report_args: dict, placed=list) -> IndexReport | None:
+    """Write a generation that is `previous` plus the added documents; None when it cannot be one.
+    `placed` gives the new manifest entries their origins (sources.Plan.placed)."""
     added = set(report_args["added"])
     new_docs = [doc for doc in docs if doc[0] in added]
     texts = {vector_key(embedder.model_id, raw.text): raw.text
@@ -85,7 +86,7 @@ def append_index(docs, raws: dict, notes: list[str], store: IndexStore, embedder
     import faiss
 
     order = {name: i for i, (name, _, _) in enumerate(docs)}
-    documents = sorted([*previous.manifest.documents, *entries], key=lambda e: order[e.name])
+    documents = sorted([*previous.manifest.documents, *placed(entries)], key=lambda e: order[e.name])
     count = len(previous.rows) + len(rows)
     manifest = Manifest(
         format_version=FORMAT_VERSION, model_id=embedder.model_id, dim=embedder.dim, count=count,

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 
 from retrieval import __version__
-from retrieval import records as d
 from retrieval.embedders import Embedder
 from retrieval.errors import NoDocuments
-from retrieval.ingest.decode import Decoded
-from retrieval.ingest.files import MAX_FILE_BYTES, content_hash, read_folder
-from retrieval.ingest.paragraphs import has_words, split_document
+from retrieval.ingest.paragraphs import split_document
 from retrieval.records import IndexReport, Progress
 from retrieval.store.append import append_index, appendable
 from retrieval.store.generation import IndexStore
@@ -22,6 +18,7 @@ from retrieval.store.keyword import KeywordIndex, TokenTable
 from retrieval.store.manifest import FORMAT_VERSION, Manifest
 from retrieval.store.rows import Row, RowTable
 from retrieval.store.snapshot import Snapshot
+from retrieval.store.sources import Plan
 from retrieval.store.stages import alias_lists, attributed, embed, embed_text, segmenter, vector_key
 from retrieval.text.aliases import AliasTable
 from retrieval.text.tokenizer import Tokenizer
@@ -29,42 +26,12 @@ from retrieval.vectors import factory
 from retrieval.vectors.base import payload
 
 
-def _read(folder: Path, max_file_bytes: int = MAX_FILE_BYTES
-          ) -> tuple[list[tuple[str, Decoded, str]], list[d.Skipped], list[str]]:
-    """The documents, the files skipped, and notes on what was read with a guess or a repair."""
-    if not folder.is_dir():
-        raise NoDocuments(f"{folder}: no such folder")
-    docs, skipped, notes, seen = [], [], [], {}
-    for item in read_folder(folder, max_file_bytes):
-        if isinstance(item, d.Skipped):
-            skipped.append(item)
-            continue
-        name, decoded = item
-        if not has_words(decoded.text):
-            skipped.append(d.Skipped(name, "holds no words (only marks, symbols or single letters)"))
-            continue
-        if decoded.guessed:
-            notes.append(f"read {name} as {decoded.encoding} (guessed)")
-        if decoded.replaced:
-            notes.append(f"{name}: {decoded.replaced} bad byte{'s' * (decoded.replaced > 1)} replaced")
-        notes += [f"{name}: {note}" for note in decoded.notes]
-        digest = content_hash(decoded.text)
-        if digest in seen:
-            skipped.append(d.Skipped(name, f"same text as {seen[digest]}, indexed once"))
-            continue
-        seen[digest] = name
-        docs.append((name, decoded, digest))
-    return docs, skipped, notes
-
-
-def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapshot | None,
-                progress: Progress | None = None, backend: str = factory.DEFAULT,
-                max_file_bytes: int = MAX_FILE_BYTES) -> IndexReport:
-    folder = Path(folder)
-    docs, skipped, notes = _read(folder, max_file_bytes)
+def build_index(plan: Plan, store: IndexStore, embedder: Embedder, previous: Snapshot | None,
+                progress: Progress | None = None, backend: str = factory.DEFAULT) -> IndexReport:
+    """Write a generation holding the documents of `plan` (sources.py), reusing what `previous` holds."""
+    docs, skipped, notes = list(plan.docs), list(plan.skipped), list(plan.notes)
     if not docs:
-        reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:3])
-        raise NoDocuments(f"{folder}: no readable documents (.txt, .md, .docx, .pdf, .html)" + (f" ({reasons})" if reasons else ""))
+        raise NoDocuments("nothing would be left in the index")
 
     before = {e.name: e.hash for e in previous.manifest.documents} if previous else {}
     now = {name: digest for name, _, digest in docs}
@@ -80,7 +47,9 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
         skipped=tuple(skipped),
     )
     same_engine = previous is not None and previous.manifest.engine_version == __version__
-    if same_engine and before == now and not retitled:
+    # An index written before origins were kept learns them (its vectors reused), once.
+    relocated = previous is not None and plan.placed(previous.manifest.documents) != list(previous.manifest.documents)
+    if same_engine and before == now and not retitled and not relocated:
         return IndexReport(len(docs), len(previous.rows), 0, written=False, notes=tuple(notes), **report_args)
 
     # What the model reads depends only on the paragraphs' text, so embedding starts at once, and the
@@ -93,7 +62,8 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
             if note:
                 notes.append(f"{name}: {note}")
     if appendable(previous, report_args, embedder, backend):
-        appended = append_index(docs, raws, notes, store, embedder, previous, progress, backend, report_args)
+        appended = append_index(docs, raws, notes, store, embedder, previous, progress, backend, report_args,
+                                plan.placed)
         if appended is not None:
             return appended
     cached = {}
@@ -121,7 +91,7 @@ def build_index(folder, store: IndexStore, embedder: Embedder, previous: Snapsho
     manifest = Manifest(
         format_version=FORMAT_VERSION, model_id=embedder.model_id, dim=embedder.dim, count=len(rows),
         next_id=next_id, faiss_version=faiss.__version__, engine_version=__version__,
-        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), documents=tuple(entries), backend=backend,
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), documents=tuple(plan.placed(entries)), backend=backend,
     )
     ids = np.array([rows[i].id for i in wanted], dtype=np.int64)
     row_table = RowTable.from_rows(rows)

@@ -9,6 +9,8 @@ from retrieval.records import DocMeta
 
 # Bumped whenever what a generation holds changes shape; an older index is refused with `--rebuild`.
 FORMAT_VERSION = 4
+# The origin of a document that was uploaded (stored in the index folder's documents/, not read from a folder).
+UPLOAD = "upload"
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,10 @@ class DocEntry:
     source: str | None = None
     author: str | None = None
     date: str | None = None
+    # Where it was read from (an older manifest has neither): the folder's absolute path, or UPLOAD for a
+    # file added through add_files, kept in the index's own documents folder; and its path there.
+    origin: str = ""
+    path: str = ""
 
     @property
     def meta(self) -> DocMeta:
