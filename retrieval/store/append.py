@@ -137,7 +137,7 @@ def _resegmented(previous: Snapshot, old_tokens: TokenTable, tokenizer: Tokenize
         automaton.add_word(word, word)
     automaton.make_automaton()
     rows = previous.rows
-    folded = fold("\0".join(rows.text(i) for i in range(len(rows))))
+    folded = fold(rows.texts_joined())
     breaks = np.array([m.start() for m in re.finditer("\0", folded)], dtype=np.int64)
     found = {int(np.searchsorted(breaks, end)) for end, _ in automaton.iter(folded)}
     out = []
