@@ -12,6 +12,8 @@ import re
 from retrieval.labels import ROLE_LABELS, TEXT, headline, language, marked, part_label, person
 from retrieval.records import Answer, DocMeta, Kind, Paragraph, Passage, Role
 
+from .copying import citation_block
+
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$:/=])")
 
 
@@ -86,7 +88,8 @@ def answer_messages(answer: Answer, examples: list[str]) -> list[dict]:
         messages.append({
             "role": "assistant",
             "content": marked_text(passage.paragraph.text, passage.highlights) + (
-                f"\n\n_{escape(parts_line(passage, lang))}_" if parts_line(passage, lang) else ""),
+                f"\n\n_{escape(parts_line(passage, lang))}_" if parts_line(passage, lang) else "")
+            + citation_block(passage),
             # The title is rendered as markdown, the log as plain text.
             "metadata": {"title": escape(evidence_title(passage, lang)), "log": evidence_log(passage, lang, relevance(passage, top, answer.answerable)),
                          "id": f"passage-{passage.id}"},
