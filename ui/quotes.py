@@ -200,7 +200,7 @@ class QuotesView:
             self.own = gr.Checkbox(label="只看原话 · Direct quotes only", elem_id="quotes-own", min_width=180)
         self.note = gr.Markdown(first.note, elem_id="quotes-note")
         self.table = gr.Dataframe(first.table, headers=HEADERS, datatype="str", interactive=False, wrap=True,
-                                  max_height=480, column_widths=["90px", "130px", "90px", "360px", "160px", "56px"],
+                                  max_height=480, column_widths=["10%", "14%", "10%", "42%", "17%", "7%"],
                                   pinned_columns=1, elem_id="quotes-table")
         self.rows = gr.State(first.rows)
         with gr.Row(elem_id="quotes-downloads"):
@@ -209,7 +209,8 @@ class QuotesView:
             self.jsonl = gr.DownloadButton("下载 JSON Lines · Download JSONL", value=first.jsonl, size="sm",
                                            elem_id="quotes-jsonl", min_width=160)
         self.citation = gr.Textbox(label="引用（可复制）· Citation to copy", buttons=["copy"], interactive=False,
-                                   lines=2, elem_id="quotes-citation")
+                                   lines=2, elem_id="quotes-citation",
+                                   placeholder="点一行，这里给出可以粘贴的引用 · Pick a row for a citation to paste")
         self.document = gr.HTML(open_row(self.engine, listing, None)[1], elem_id="quotes-doc")
         filters = [self.speaker, self.doc, self.own, self.search]
         for event in (self.speaker.change, self.doc.change, self.own.change, self.search.change):
