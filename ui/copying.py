@@ -41,7 +41,7 @@ if (!window.__whosaidCopy) {
   let armed = 0;
   document.addEventListener('click', e => {
     const el = e.target instanceof Element ? e.target : null;
-    armed = el && el.closest('#chat') && !el.closest('pre, .code_wrap') ? Date.now() : 0;
+    armed = el && el.closest('#chat') && !el.closest('pre, .copy_code_button') ? Date.now() : 0;
   }, true);
   const fresh = () => armed && Date.now() - armed < 3000;
   const clip = navigator.clipboard;
@@ -63,7 +63,12 @@ if (!window.__whosaidCopy) {
 STYLE = """<style>
 #chat pre, #chat pre code { white-space: pre-wrap !important; word-break: break-word; }
 #quotes-doc .whosaid-doc { max-height: 50vh; }
-#quotes-table { max-width: 100%; }
+/* a phone scrolls the table sideways (the speaker column stays) rather than squeezing the words into
+   a column a few characters wide */
+@media (max-width: 640px) {
+  #quotes-table .table-container { overflow-x: auto !important; }
+  #quotes-table .table-wrap { min-width: 720px !important; }
+}
 </style>"""
 
 
