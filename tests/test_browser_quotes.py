@@ -1,0 +1,119 @@
+"""The Quotes view and copying, in a real browser (Debian's chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from .test_browser import ARGS, CHROMIUM, SEEN_COLOURS, SHOTS, ask, contrast, open_page
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+ROWS = "#quotes-table .virtual-body [role=row]"  # Gradio 6 draws the table's rows as a virtual list of divs
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """test_browser's browser, started the same way (its fixture cannot be imported under its own name
+    without shadowing the tests' parameter)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+def open_quotes(page) -> None:
+    page.get_by_role("tab", name="言论 · Quotes").click()
+    page.wait_for_selector("#quotes-table table", timeout=30_000)
+
+
+def choose_speaker(page, name: str) -> None:
+    before = page.locator("#quotes-note").inner_text()
+    page.locator("#quotes-speaker input").click()
+    page.locator("[data-testid=dropdown-option]", has_text=name).first.click()
+    page.wait_for_function("before => document.querySelector('#quotes-note').innerText !== before", arg=before,
+                           timeout=30_000)
+    page.wait_for_timeout(500)
+    speakers = page.locator(f"{ROWS} [role=gridcell]:first-child").all_inner_texts()
+    assert speakers and {s.strip() for s in speakers} == {name}, speakers
+
+
+def test_the_quotes_view_filters_by_speaker_opens_a_row_and_downloads_that_speakers_csv(chromium, server, engine):
+    page, dialogs = open_page(chromium, server)
+    open_quotes(page)
+    choose_speaker(page, "王文军")
+    assert "共 9 条" in page.locator("#quotes-note").inner_text()
+
+    page.locator(ROWS, has_text="前不久").locator("[role=gridcell]").nth(3).click()
+    page.wait_for_selector("#quotes-doc #whosaid-marked", timeout=30_000)
+    cite = page.locator("#quotes-citation textarea").input_value()
+    assert cite.startswith("“") and "—— 王文军（朝阳区总工会党组书记、主席），《" in cite and cite.endswith("段")
+
+    with page.expect_download(timeout=30_000) as info:
+        page.locator("#quotes-csv").click()
+    data = info.value.path().read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    records = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [r["text"] for r in records] == [r.text for r in engine.quotes(speaker="王文军")]
+    with page.expect_download(timeout=30_000) as info:
+        page.locator("#quotes-jsonl").click()
+    assert len(info.value.path().read_text(encoding="utf-8").splitlines()) == len(records)
+    assert not dialogs
+
+
+def test_copy_message_gives_readable_text_with_the_speaker_and_the_citation(chromium, server):
+    context = chromium.new_context(viewport={"width": 1366, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    try:
+        page = context.new_page()
+        page.goto(server)
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        ask(page, "王文军怎么看工会组织全覆盖？")
+        page.wait_for_selector("#chat mark", timeout=60_000)
+        page.locator("#chat button[aria-label='Copy message']").last.click()  # the answer's, not the question's
+        page.wait_for_timeout(500)
+        copied = page.evaluate("() => navigator.clipboard.readText()")
+        assert "王文军（朝阳区总工会党组书记、主席）" in copied and "全覆盖" in copied
+        assert "<mark>" not in copied and "\\" not in copied and "```" not in copied and "&lt;" not in copied
+        assert "—— 王文军（朝阳区总工会党组书记、主席），《市工会系统专题培训班学员代表交流学习体会——》，第" in copied
+        # the citation block's own copy button gives the citation alone
+        page.locator("#chat .copy_code_button").first.click()
+        page.wait_for_timeout(500)
+        alone = page.evaluate("() => navigator.clipboard.readText()").strip()
+        assert alone.startswith("“") and " —— 王文军（" in alone and alone.endswith("段") and "\n" not in alone
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_quotes_view_is_readable_in_both_colour_schemes_and_at_phone_width(chromium, server, scheme, width):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = chromium.new_context(color_scheme=scheme, viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(server)
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        page.wait_for_function(f"() => document.body.classList.contains('dark') === {str(scheme == 'dark').lower()}",
+                               timeout=30_000)
+        open_quotes(page)
+        choose_speaker(page, "赵莹")
+        page.locator(ROWS).first.locator("[role=gridcell]").nth(3).click()
+        page.wait_for_selector("#quotes-doc #whosaid-marked", timeout=30_000)
+        for selector in (f"{ROWS} [role=gridcell] span.text", "#quotes-table th .header", "#quotes-note p", "#quotes-doc p",
+                         "#quotes-doc mark", "#quotes-citation textarea"):
+            seen = page.locator(selector).evaluate_all(SEEN_COLOURS)
+            assert seen, selector
+            for colours in seen:
+                ratio = contrast(colours["text"], colours["background"])
+                assert ratio >= 4.5, f"{scheme} {width}px {selector} {colours}: contrast {ratio:.2f}"
+        scroll = page.evaluate("() => document.documentElement.scrollWidth")
+        assert scroll <= width + 10, f"the page scrolls sideways ({scroll}px)"
+        device = "desktop" if width > 640 else "phone"
+        page.evaluate("() => window.scrollTo(0, 0)")
+        page.screenshot(path=str(SHOTS / f"08-quotes-{device}-{scheme}.png"), full_page=True)
+    finally:
+        context.close()
