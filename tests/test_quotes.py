@@ -15,9 +15,8 @@ from retrieval.records import DocMeta, Role
 from retrieval.search.browse import QuoteRow
 from ui import quotes
 from ui.app import build_app, chat
-from ui.copying import citation_block
 from ui.listing import Follower, Listing
-from ui.render import answer_messages
+from ui.render import answer_messages, escape
 
 from .conftest import FIXTURES, make_engine
 
@@ -120,27 +119,33 @@ def test_a_citation_names_the_speaker_title_document_outlet_date_and_paragraph()
     assert "（引述李四）" in citation("x", "张三", None, Role.CITED, "李四", "a.txt", 1, DocMeta())
 
 
-def test_each_passage_offers_its_citation_as_a_plain_text_block(engine):
+def test_each_passage_offers_its_citation_escaped_as_all_document_text_is(engine):
     answer = engine.ask("王文军怎么看工会组织全覆盖？", k=3)
     top = answer.passages[0]
     cite = passage_citation(top)
     assert cite.startswith("“") and "全覆盖" in cite and "<mark>" not in cite
     assert f"—— 王文军（朝阳区总工会党组书记、主席），《{SEED_TITLE}》，第{top.paragraph.number}段" in cite
     messages = answer_messages(answer, [])
-    assert messages[1]["content"].endswith(f"\n\n```text\n{cite}\n```")
+    assert messages[1]["content"].endswith(f'<span class="whosaid-cite" title="点击复制 · Click to copy">'
+                                           f'{escape(cite)}</span>')
     assert quote_citation(quotes.filter_rows(Follower(engine).current(), speaker="王文军")[0],
                           DocMeta(title=SEED_TITLE)).endswith("第6段")
 
 
-def test_a_citation_block_cannot_be_closed_by_backticks_in_the_document(engine):
+def test_a_direct_quote_cites_the_quoted_words_and_adjacent_utterances_need_no_ellipsis(engine):
     import dataclasses
 
+    from retrieval.records import Utterance
+
     top = engine.ask("王文军怎么看工会组织全覆盖？", k=1).passages[0]
-    text = "````" + top.paragraph.text
-    odd = dataclasses.replace(top, paragraph=dataclasses.replace(top.paragraph, text=text, utterances=()),
-                              highlights=())
-    block = citation_block(odd)
-    assert block.startswith("\n\n`````text\n") and block.endswith("\n`````")
+    text = "他说，要推进规范化。“要做好七件事。”他还说，“要精准服务。”"
+    utterances = (Utterance(0, 10, "王文军", Role.PARAPHRASE), Utterance(10, 19, "王文军", Role.QUOTE),
+                  Utterance(19, 31, "王文军", Role.QUOTE))
+    paragraph = dataclasses.replace(top.paragraph, text=text, utterances=utterances)
+    quote = dataclasses.replace(top, paragraph=paragraph, role=Role.QUOTE, highlights=((0, 31),))
+    assert passage_citation(quote).startswith("“要做好七件事。……要精准服务。” —— 王文军")
+    paraphrase = dataclasses.replace(quote, role=Role.PARAPHRASE, highlights=((0, 5),))
+    assert passage_citation(paraphrase).startswith("“他说，要推进规范化。”（转述） —— 王文军")
 
 
 def _story(folder, name: str) -> None:

@@ -1,5 +1,5 @@
-"""What a journalist copies from the page: each passage's citation as a plain-text block, and readable text
-from Gradio's "Copy message" and "Copy conversation" buttons.
+"""What a journalist copies from the page: a passage's citation (render.citation_line) with one click, and
+readable text from Gradio's "Copy message" and "Copy conversation" buttons.
 
 Gradio 6.31 copies a message's raw content string (the chatbot's `R()`: each titled message as its title,
 then its content indented), and the whole conversation as `role: content` - for us, markdown with our
@@ -11,38 +11,39 @@ hidden textarea and `document.execCommand("copy")`, whose `copy` event we answer
 
 from __future__ import annotations
 
-import re
-
-from retrieval.labels import passage_citation
-from retrieval.records import Passage
-
-
-def citation_block(passage: Passage) -> str:
-    """The passage's citation as a fenced code block: shown literally (document text is never markdown
-    there) and copied with the code block's own copy button. The fence is longer than any run of
-    backticks in the text, so the text cannot close it."""
-    text = passage_citation(passage)
-    fence = "`" * max(3, 1 + max((len(m) for m in re.findall("`+", text)), default=0))
-    return f"\n\n{fence}text\n{text}\n{fence}"
-
-
-# The inverse of render.escape and of our markup, for text copied from the chat: fence lines dropped,
-# a note's _italics_ and <mark> taken off, markdown escapes and HTML entities undone (&amp; last).
+# The inverse of render.escape and of our markup, for text copied from the chat: a note's _italics_ and
+# our <mark> and <span> tags taken off (a document's own tags arrive escaped, as &lt;), markdown escapes
+# and HTML entities undone (&amp; last). A click on a citation copies it alone.
 COPY_JS = r"""
 if (!window.__whosaidCopy) {
   window.__whosaidCopy = true;
-  const clean = t => String(t).split('\n').filter(l => !/^\s*`{3,}[\w-]*\s*$/.test(l)).join('\n')
+  const clean = t => String(t)
     .replace(/^(\s*)_(.*[^\\])_\s*$/gm, '$1$2')
-    .replace(/<\/?mark>/g, '')
+    .replace(/<\/?(mark|span)\b[^>]*>/g, '')
     .replace(/\\([\\`*_{}\[\]()#+\-.!|~>$:\/=])/g, '$1')
     .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#x27;/g, "'")
     .replace(/&amp;/g, '&');
-  // Only what the chat's own copy buttons copy: not a code block's (already plain), not other components'.
+  // Only what the chat's own copy buttons copy, not other components' (the Quotes view's is plain already).
   let armed = 0;
   document.addEventListener('click', e => {
     const el = e.target instanceof Element ? e.target : null;
-    armed = el && el.closest('#chat') && !el.closest('pre, .copy_code_button') ? Date.now() : 0;
+    const cite = el && el.closest('#chat .whosaid-cite');
+    armed = el && !cite && el.closest('#chat') ? Date.now() : 0;
+    if (cite) copyCitation(cite);
   }, true);
+  const copyCitation = el => {
+    const done = () => { el.classList.add('copied'); setTimeout(() => el.classList.remove('copied'), 1500); };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(el.innerText).then(done);
+      return;
+    }
+    const range = document.createRange();  // plain http: no clipboard API; copy the selected text
+    range.selectNodeContents(el);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    if (document.execCommand('copy')) done();
+  };
   const fresh = () => armed && Date.now() - armed < 3000;
   const clip = navigator.clipboard;
   if (clip && clip.writeText) {
@@ -59,9 +60,15 @@ if (!window.__whosaidCopy) {
 }
 """
 
-# Rules for the citation blocks and the Quotes view, kept beside them; the page's own CSS is app.CSS.
+# Rules for the citation lines and the Quotes view, kept beside them; the page's own CSS is app.CSS.
 STYLE = """<style>
-#chat pre, #chat pre code { white-space: pre-wrap !important; word-break: break-word; }
+/* two lines of it, the rest on hover: a long paraphrase would show its words twice in every passage;
+   a click copies all of it */
+#chat .whosaid-cite { display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; overflow: hidden;
+  cursor: copy; border-left: 3px solid #f0b400; padding: 0 8px; margin-top: 4px; }
+#chat .whosaid-cite:hover, #chat .whosaid-cite.copied { -webkit-line-clamp: unset; }
+#chat .whosaid-cite::before { content: "（点击复制 · click to copy）"; font-size: 0.85em; }
+#chat .whosaid-cite.copied::before { content: "（已复制 · copied）"; }
 #quotes-doc .whosaid-doc { max-height: 50vh; }
 /* a phone scrolls the table sideways (the speaker column stays) rather than squeezing the words into
    a column a few characters wide */

@@ -9,10 +9,8 @@ from __future__ import annotations
 import html
 import re
 
-from retrieval.labels import ROLE_LABELS, TEXT, headline, language, marked, part_label, person
+from retrieval.labels import ROLE_LABELS, TEXT, headline, language, marked, part_label, passage_citation, person
 from retrieval.records import Answer, DocMeta, Kind, Paragraph, Passage, Role
-
-from .copying import citation_block
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$:/=])")
 
@@ -70,6 +68,12 @@ def evidence_log(passage: Passage, lang: str, level: str) -> str:
     return f"{title}{where} · 相关度 {_RELEVANCE[level]} · relevance {level}"
 
 
+def citation_line(passage: Passage) -> str:
+    """The passage's citation on a line of its own, escaped as all document text is; a click copies it
+    (ui/copying.py), and Copy message keeps it."""
+    return f'\n\n引用 · Cite：<span class="whosaid-cite" title="点击复制 · Click to copy">{escape(passage_citation(passage))}</span>'
+
+
 def answer_messages(answer: Answer, examples: list[str]) -> list[dict]:
     """One line naming who said it, then one evidence entry per passage, then follow-up chips."""
     lang = language(answer.query)
@@ -89,7 +93,7 @@ def answer_messages(answer: Answer, examples: list[str]) -> list[dict]:
             "role": "assistant",
             "content": marked_text(passage.paragraph.text, passage.highlights) + (
                 f"\n\n_{escape(parts_line(passage, lang))}_" if parts_line(passage, lang) else "")
-            + citation_block(passage),
+            + citation_line(passage),
             # The title is rendered as markdown, the log as plain text.
             "metadata": {"title": escape(evidence_title(passage, lang)), "log": evidence_log(passage, lang, relevance(passage, top, answer.answerable)),
                          "id": f"passage-{passage.id}"},
