@@ -7,6 +7,7 @@ import io
 
 import pytest
 
+from .conftest import FIXTURES, make_engine, serve
 from .test_browser import ARGS, CHROMIUM, SEEN_COLOURS, SHOTS, ask, contrast, open_page
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -62,6 +63,59 @@ def test_the_quotes_view_filters_by_speaker_opens_a_row_and_downloads_that_speak
         page.locator("#quotes-jsonl").click()
     assert len(info.value.path().read_text(encoding="utf-8").splitlines()) == len(records)
     assert not dialogs
+
+
+def test_html_in_a_document_shows_as_text_in_the_quotes_view(chromium, tmp_path, embedder):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "hostile.txt").write_text(
+        "<img src=x onerror=alert(1)>标题\n\n李强（某某公司工会主席）：\n\n"
+        "李强说，<script>alert('x')</script>工会要把安全生产放在首位，<img src=x onerror=alert(2)>"
+        "[点这里](javascript:alert(3))，让每一位职工平安回家。\n", encoding="utf-8")
+    engine = make_engine(tmp_path / "ix", docs, embedder)
+    engine.index(docs)
+    url, app = serve(engine)
+    try:
+        page, dialogs = open_page(chromium, url)
+        open_quotes(page)
+        choose_speaker(page, "李强")
+        view = page.locator("#quotes-view")
+        assert "<script>alert('x')</script>" in view.inner_text()
+        page.locator(ROWS).first.locator("[role=gridcell]").nth(3).click()
+        page.wait_for_selector("#quotes-doc #whosaid-marked", timeout=30_000)
+        assert "<img src=x onerror=alert(2)>" in page.locator("#quotes-citation textarea").input_value()
+        assert view.locator("img[onerror], img[src='x'], script, a[href^='javascript']").count() == 0
+        page.wait_for_timeout(500)
+        assert dialogs == []
+    finally:
+        app.close()
+
+
+def test_an_open_page_shows_the_speakers_of_an_index_another_process_rewrote(chromium, tmp_path, embedder):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    story = (FIXTURES / "story.txt").read_text(encoding="utf-8")
+    (docs / "story.txt").write_text(story, encoding="utf-8")
+    engine = make_engine(tmp_path / "ix", docs, embedder)
+    engine.index(docs)
+    url, app = serve(engine)
+    try:
+        page, dialogs = open_page(chromium, url)
+        page.locator("#speakers label", has_text="孙立平").click()
+        (docs / "story.txt").write_text(story.replace("孙立平", "付明远"), encoding="utf-8")
+        make_engine(tmp_path / "ix", docs, embedder).index(docs)  # another writer, as `whosaid index` is
+        page.wait_for_function("() => document.querySelector('#speakers').innerText.includes('付明远')",
+                               timeout=60_000)
+        assert "孙立平" not in page.locator("#speakers").inner_text()
+        # the vanished speaker's filter is cleared, and says so
+        page.wait_for_function("() => document.querySelector('#filter-note').innerText.includes('全部')",
+                               timeout=15_000)
+        assert "付明远" in page.locator("#chat").inner_text() or "Fu Mingyuan" in page.locator("#chat").inner_text()
+        open_quotes(page)
+        choose_speaker(page, "付明远")
+        assert not dialogs
+    finally:
+        app.close()
 
 
 def test_copy_message_gives_readable_text_with_the_speaker_and_the_citation(chromium, server):

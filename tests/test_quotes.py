@@ -69,6 +69,17 @@ def test_the_csv_opens_in_excel_and_holds_the_filtered_rows_with_their_citations
     assert quotes.show(listing, "王文军", quotes.ALL, False, "", tmp_path).csv == got.csv, "same rows, same file"
 
 
+def test_the_download_folder_keeps_only_the_newest_files(tmp_path):
+    first = quotes.write_download(b"first", tmp_path, "q.csv")
+    for i in range(quotes.KEEP_DOWNLOADS + 5):
+        quotes.write_download(str(i).encode(), tmp_path, "q.csv")
+        if i == quotes.KEEP_DOWNLOADS // 2:
+            assert quotes.write_download(b"first", tmp_path, "q.csv") == first  # reused, so kept
+    files = list(tmp_path.glob("*/*"))
+    assert len(files) == quotes.KEEP_DOWNLOADS and first in files
+    assert quotes.write_download(b"0", tmp_path, "q.csv").read_bytes() == b"0"
+
+
 def test_a_cell_excel_would_run_as_a_formula_is_neutralised_in_the_csv_only():
     row = QuoteRow("李强", None, Role.QUOTE, None, "=HYPERLINK(\"http://203.0.113.9\")", "a.txt", 1, 0, 30, 1)
     listing = Listing("g", (), (row,), {"a.txt": DocMeta(title="-标题")})

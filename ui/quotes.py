@@ -7,10 +7,12 @@ QuotesView only wires them to Gradio components.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
 import json
+import os
 import tempfile
 import unicodedata
 from dataclasses import dataclass
@@ -114,12 +116,23 @@ def jsonl_bytes(records: list[dict]) -> bytes:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
 
 
+KEEP_DOWNLOADS = 64                   # files kept in the view's folder; Gradio serves its own copies
+
+
 def write_download(data: bytes, folder: Path, name: str) -> Path:
-    """The file under a folder named for its content: the same rows give the same file, written once."""
+    """The file under a folder named for its content: the same rows give the same file, written once.
+    The oldest go once there are more than KEEP_DOWNLOADS, so a long-running page does not fill the disk."""
     path = folder / hashlib.sha256(data).hexdigest()[:16] / name
-    if not path.exists():
+    if path.exists():
+        os.utime(path)  # in use again: the newest, not the next to go
+    else:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
+        files = sorted(folder.glob("*/*"), key=lambda p: p.stat().st_mtime)
+        for old in files[:max(0, len(files) - KEEP_DOWNLOADS)]:
+            old.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                old.parent.rmdir()
     return path
 
 
