@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from retrieval.records import Answer, Passage, Role
 from retrieval.search.analysis import is_english
 from retrieval.text.chars import shown
@@ -99,3 +101,60 @@ def part_label(text: str, utterance, lang: str, width: int = 16) -> str:
     if utterance.cited:
         role = f"{role} {utterance.cited}"
     return f"{utterance.speaker}（{role}）{words}"
+
+
+# -- citations: a quotation a journalist can paste -----------------------------------------------------
+_OUTER = {"“": "”", "「": "」", "『": "』", '"': '"'}
+
+
+def quoted(words: str) -> str:
+    """The words inside Chinese quotation marks, once. When the words open with the document's own marks
+    (“A，”他说，“B。”), only what the marks hold is quoted, joined by an ellipsis; marks inside the words
+    become single ones (‘…’), as a quotation within a quotation is written."""
+    words = shown(" ".join(words.split()))
+    close = _OUTER.get(words[:1])
+    if close:
+        parts = re.findall(re.escape(words[0]) + "(.*?)" + re.escape(close), words)
+        words = "……".join(p.strip() for p in parts if p.strip()) or words
+    return "“" + words.replace("“", "‘").replace("”", "’") + "”"
+
+
+def citation(words: str, speaker: str | None, speaker_title: str | None, role: Role, cited: str | None,
+             doc: str, number: int, meta) -> str:
+    """“…” —— 付明远（区交通委副主任），《标题》，来源/日期，第N段.
+
+    Only a direct quote or a transcript's own line stands bare in quotation marks; a paraphrase or a
+    quotation of somebody else says so, so that nobody is quoted with words they did not say. The
+    paragraph is numbered as the page numbers it (第N段 beside each passage), so the two can be checked.
+    """
+    mark = {Role.PARAPHRASE: "（转述）", Role.CITED: f"（引述{cited}）" if cited else "（引述）"}.get(role, "")
+    where = [f"《{shown(meta.title)}》" if meta.title else shown(doc),
+             "/".join(shown(x) for x in (meta.source, meta.date) if x), f"第{number}段"]
+    return f"{quoted(words)}{mark} —— {person(speaker, speaker_title)}，" + "，".join(w for w in where if w)
+
+
+def passage_words(passage: Passage) -> str:
+    """The words a passage's citation quotes: its speaker's utterances under the highlights (all of their
+    utterances in the paragraph when none is highlighted, the paragraph when nobody speaks in it)."""
+    text, own = passage.paragraph.text, [u for u in passage.attributions if u.speaker == passage.speaker]
+    lit = [u for u in own if any(s < u.end and u.start < e for s, e in passage.highlights)] or own
+    # a passage labelled a direct quote cites the quoted words, not the paraphrase around them
+    lit = [u for u in lit if u.role == passage.role] or lit
+    spans: list[list[int]] = []
+    for u in sorted(lit, key=lambda u: u.start):
+        if spans and not text[spans[-1][1]:u.start].strip():  # adjacent: one passage of words, no ellipsis
+            spans[-1][1] = max(spans[-1][1], u.end)
+        else:
+            spans.append([u.start, u.end])
+    return "……".join(text[s:e].strip() for s, e in spans) if spans else text
+
+
+def passage_citation(passage: Passage) -> str:
+    p = passage.paragraph
+    return citation(passage_words(passage), passage.speaker, passage.speaker_title, passage.role, passage.cited,
+                    p.doc, p.number, passage.document)
+
+
+def quote_citation(row, meta) -> str:
+    """The citation of one row of the who-said-what table (a QuoteRow) in a document with this DocMeta."""
+    return citation(row.text, row.speaker, row.speaker_title, row.role, row.cited, row.doc, row.paragraph, meta)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -19,6 +20,8 @@ from retrieval.text.names import surname
 
 from .exposure import AllowedHosts, BodyCap, HostCheck, LoginThrottle
 from .guard import RequestGuard, SessionCheck
+from .listing import Follower, Listing
+from .quotes import QuotesView, gone_note
 from .render import answer_messages, document_html, escape, paragraph_of
 from .scripts import NOT_WHEN_SELECTING, SHOW_MARK, SHOW_NEWEST
 from .uploads import UPLOAD_PATHS, UploadGate
@@ -130,6 +133,8 @@ def chat(engine: Engine, message, history: list, speaker: str | None, memory: Me
         reply = (f"问题太长了（{len(text)} 字），请控制在 {MAX_QUESTION_CHARS} 字以内。"
                  f" · The question is {len(text)} characters long; the limit is {MAX_QUESTION_CHARS}.")
         return [{"role": "assistant", "content": reply}], memory, []
+    if speaker and not engine.resolve_speaker(speaker):  # the index changed under the page's filter
+        return [{"role": "assistant", "content": escape(gone_note(speaker))}], memory, []
     try:
         turn = respond(engine, text, memory, speaker=speaker or None, k=k)
     except WhosaidError as exc:
@@ -175,21 +180,37 @@ def filter_note(speaker: str | None) -> str:
     return f"当前只看：**{escape(speaker)}** · Filter: {escape(speaker)}（点“清除”取消 · Clear to remove）"
 
 
+def speaker_choices(infos) -> list[tuple[str, str]]:
+    return [("全部发言人 · All speakers", ALL)] + [(speaker_label(i), i.speaker.name) for i in infos]
+
+
+FOLLOW_EVERY_S = 5  # how often the page asks whether the index changed (one small file read a tick)
+
+
 def build_app(engine: Engine, limits: Limits = Limits()):
     import gradio as gr
 
     from .chatbox import ChatBox, turn_memory
+    from .copying import copy_hook
 
-    infos = engine.speakers()
-    examples = example_questions(infos)
-    choices = [("全部发言人 · All speakers", ALL)] + [(speaker_label(i), i.speaker.name) for i in infos]
+    follower = Follower(engine)
+    listing = follower.current()
+    examples = example_questions(list(listing.speakers))
+    choices = speaker_choices(listing.speakers)
+    quotes = QuotesView(engine, follower)
 
     with gr.Blocks(title="whosaid · 谁说的") as app:
+        copy_hook()
         gr.Markdown("## whosaid · 谁说的\n用中文或英文提问，查看是谁说的、原话是什么。"
                     " · Ask in Chinese or English who said what in the documents.")
         # On a phone the speaker list comes after the chat; this link (phones only, CSS) reaches it.
         gr.Markdown("[发言人 · Speakers ↓](#speakers)", elem_id="jump-speakers")
         memory = gr.State(())  # one Memory per user message on screen (see chatbox.turn_memory)
+        # The chat and the Quotes view as two tabs, entered here so that the chat's block keeps its place.
+        tabs = contextlib.ExitStack()
+        tabs.enter_context(gr.Tabs(elem_id="views"))
+        chat_tab = tabs.enter_context(contextlib.ExitStack())
+        chat_tab.enter_context(gr.Tab("对话 · Chat", id="chat-tab"))
         with gr.Row(equal_height=False, elem_id="main-row"):
             with gr.Column(scale=1, min_width=260, elem_classes=["whosaid-side"]):
                 speaker = gr.Radio(choices=choices, value=ALL, label="发言人 · Speakers", elem_id="speakers")
@@ -204,7 +225,8 @@ def build_app(engine: Engine, limits: Limits = Limits()):
                 )
                 def turn(message, history, who, past):
                     kept, current = turn_memory(history, past)
-                    messages, new_memory, picks = chat(engine, message, history, who, current, examples,
+                    live = example_questions(list(follower.current().speakers))
+                    messages, new_memory, picks = chat(engine, message, history, who, current, live,
                                                        limits.passages)
                     if message_is_blank(message):  # no user bubble was added, so no turn to remember
                         return messages, kept, gr.Dropdown(choices=[], value=None)
@@ -224,6 +246,10 @@ def build_app(engine: Engine, limits: Limits = Limits()):
                     concurrency_limit=limits.concurrency,
                     fill_height=False,
                 )
+        chat_tab.close()
+        with gr.Tab("言论 · Quotes", id="quotes-tab", elem_id="quotes-view"):
+            quotes.build()
+        tabs.close()
         # A passage clicked in the chat opens here, its paragraph marked and scrolled to.
         with gr.Column(visible=False, elem_id="source-panel") as panel:
             with gr.Row(equal_height=True):
@@ -252,10 +278,41 @@ def build_app(engine: Engine, limits: Limits = Limits()):
         clear.click(lambda: (ALL, filter_note(None)), None, [speaker, note], api_visibility="undocumented",
                     queue=False)
         sources.change(lambda c: source_view(engine, c), sources, document, api_name="source")
+        seen = gr.State(listing.generation)
+        filters = [speaker, quotes.speaker, quotes.doc, quotes.own, quotes.search]
+        outputs = [seen, speaker, chatbot, quotes.speaker, quotes.doc, *quotes.outputs]
+
+        def follow(generation, who, *quote_filters):
+            return follow_index(follower, quotes, generation, who, *quote_filters) or [gr.skip()] * len(outputs)
+
+        gr.Timer(FOLLOW_EVERY_S).tick(follow, [seen, *filters], outputs, api_visibility="undocumented",
+                                      queue=False, show_progress="hidden")
+        app.load(follow, [seen, *filters], outputs, api_visibility="undocumented", queue=False,
+                 show_progress="hidden")
     # api_open=False: a direct POST to /run/chat would skip the queue, and with it the concurrency and
     # size limits; Gradio answers it 404 with the reason, and the page and gradio_client use the queue.
     app.queue(default_concurrency_limit=limits.concurrency, max_size=limits.queue_size, api_open=False)
     return app
+
+
+def follow_index(follower: Follower, quotes: QuotesView, seen: str | None, speaker: str | None,
+                 *quote_filters) -> list | None:
+    """The page's updates once another generation is live: the speakers, the example questions and the
+    Quotes view's filters and table; None while the generation is the one the page shows."""
+    import gradio as gr
+
+    try:
+        if not follower.changed(seen):
+            return None
+        listing: Listing = follower.current()
+    except WhosaidError:  # a generation being replaced or unreadable: keep what is shown, ask again later
+        return None
+    examples = example_questions(list(listing.speakers))
+    names = {i.speaker.name for i in listing.speakers}
+    return [listing.generation,
+            gr.Radio(choices=speaker_choices(listing.speakers), value=speaker if speaker in names else ALL),
+            gr.Chatbot(examples=[{"text": q} for q in examples], placeholder="例如 · e.g. " + escape(examples[0])),
+            *quotes.refresh(listing, *quote_filters)]
 
 
 def auth_from_env() -> list[tuple[str, str]] | None:

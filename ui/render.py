@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 
-from retrieval.labels import ROLE_LABELS, TEXT, headline, language, marked, part_label, person
+from retrieval.labels import ROLE_LABELS, TEXT, headline, language, marked, part_label, passage_citation, person
 from retrieval.records import Answer, DocMeta, Kind, Paragraph, Passage, Role
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$:/=])")
@@ -92,6 +92,12 @@ def evidence_log(passage: Passage, lang: str, level: str) -> str:
     return f"{title}{where} · 相关度 {_RELEVANCE[level]} · relevance {level}"
 
 
+def citation_line(passage: Passage) -> str:
+    """The passage's citation on a line of its own, escaped as all document text is; a click copies it
+    (ui/copying.py), and Copy message keeps it."""
+    return f'\n\n引用 · Cite：<span class="whosaid-cite" title="点击复制 · Click to copy">{escape(passage_citation(passage))}</span>'
+
+
 def answer_messages(answer: Answer, examples: list[str]) -> list[dict]:
     """One line naming who said it, then one evidence entry per passage, then follow-up chips."""
     lang = language(answer.query)
@@ -112,7 +118,7 @@ def answer_messages(answer: Answer, examples: list[str]) -> list[dict]:
         messages.append({
             "role": "assistant",
             "content": marked_text(passage.paragraph.text, passage.highlights)
-                       + (f"\n\n_{escape(parts)}_" if parts else "") + f"\n\n{opener}",
+                       + (f"\n\n_{escape(parts)}_" if parts else "") + citation_line(passage) + f"\n\n{opener}",
             # The title is rendered as markdown, the log as plain text.
             "metadata": {"title": title_markdown(passage, lang),
                          "log": evidence_log(passage, lang, relevance(passage, top, answer.answerable)),
