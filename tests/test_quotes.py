@@ -137,8 +137,8 @@ def test_each_passage_offers_its_citation_escaped_as_all_document_text_is(engine
     assert cite.startswith("“") and "全覆盖" in cite and "<mark>" not in cite
     assert f"—— 王文军（朝阳区总工会党组书记、主席），《{SEED_TITLE}》，第{top.paragraph.number}段" in cite
     messages = answer_messages(answer, [])
-    assert messages[1]["content"].endswith(f'<span class="whosaid-cite" title="点击复制 · Click to copy">'
-                                           f'{escape(cite)}</span>')
+    cite_html = f'<span class="whosaid-cite" title="点击复制 · Click to copy">{escape(cite)}</span>'
+    assert cite_html in messages[1]["content"]  # after the words, before the link that opens the document
     assert quote_citation(quotes.filter_rows(Follower(engine).current(), speaker="王文军")[0],
                           DocMeta(title=SEED_TITLE)).endswith("第6段")
 
