@@ -53,3 +53,44 @@ def test_an_english_question_finds_its_paragraph_first(engine):
     first = answer.passages[0].paragraph
     assert (first.doc, first.number) == (SEED_DOC, 7)
     assert answer.answerable
+
+
+def test_british_spellings_and_plurals_in_men_find_their_words():
+    # CC-CEDICT glosses in American English: 规范化 "to standardize", 劳动 "labor", 工匠 "artisan".
+    glossary = Glossary({"规范化", "劳动"})
+    found = {r.english: r.words for r in glossary.renderings("standardise labour")}
+    assert found == {"standardise": ("规范化",), "labour": ("劳动",)}
+
+
+def test_a_role_word_stands_for_its_compound():
+    # CEDICT's "chair" is the furniture (椅子, absent from a corpus of speeches); "the hospital union
+    # chair" is its 主席 ("chairman").
+    assert Glossary({"主席", "工会"}).translate("the union chair") == ["工会", "主席"]
+
+
+def test_a_word_the_dictionary_knows_but_the_corpus_lacks_is_absent():
+    glossary = Glossary({"北京", "工会"})
+    found = {r.english: r for r in glossary.renderings("the mayor of Beijing and Qwertyville", "the mayor of "
+                                                      "Beijing and Qwertyville")}
+    assert found["mayor"].absent and not found["mayor"].words
+    # Capitalised (part of a name) or unknown to the dictionary: untranslated, which proves nothing.
+    assert not found["qwertyville"].absent
+
+
+@pytest.mark.parametrize("question", [
+    "Who is the mayor of Beijing?",
+    "What did the hospital union chair say about doctors' salaries?",
+    "When will the subway line to the airport open?",
+])
+def test_an_english_question_on_what_the_corpus_never_mentions_is_refused(engine, question):
+    # Each names things the documents do speak of (Beijing, the hospital's union, a subway line) beside
+    # one they never do (a mayor, doctors, an airport); all three were answered before.
+    assert not engine.ask(question).answerable
+
+
+@pytest.mark.parametrize("question", [
+    "What business segments does Jingcheng Machinery Electric have?",
+    "What did the hospital union chair do for night-shift nurses?",
+])
+def test_an_answerable_english_question_with_untranslated_words_is_answered(engine, question):
+    assert engine.ask(question).answerable

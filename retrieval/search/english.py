@@ -30,15 +30,23 @@ class Rendered:
         """The Chinese words as one query to embed ("" when nothing was translated)."""
         return " ".join(dict.fromkeys(self.words))
 
-    def coverage(self, present: Iterable[set[str] | frozenset[str]]) -> float:
-        """Share of the question's content words of which some translation is among these words (a word
-        with no translation in the corpus is never covered). Counted, not weighted by rarity: a word the
-        corpus lacks would outweigh the rest, and most words of an answerable English question are
-        ordinary ones."""
-        if not self.renderings:
-            return 0.0
+    def coverage(self, present: Iterable[set[str] | frozenset[str]], rarity: Callable[[str], float],
+                 rarest: float) -> float:
+        """Share of the question's content words of which some translation is among these words, each
+        word weighted by the rarity of its commonest translation ("union" is everywhere, "nurse" is not).
+        A word the dictionary translates but the corpus never uses ("mayor", "tax") counts as the rarest
+        and is never covered: the documents do not speak of it. A word without any translation
+        (misspelt, or part of an English name) is left out, neither for nor against."""
         held = set().union(*present)
-        return sum(any(w in held for w in r.words) for r in self.renderings) / len(self.renderings)
+        found = total = 0.0
+        for r in self.renderings:
+            if r.words:
+                weight = min(rarity(w) or rarest for w in r.words)
+                total += weight
+                found += weight * any(w in held for w in r.words)
+            elif r.absent:
+                total += rarest
+        return found / total if total else 0.0
 
 
 def render(glossary: Glossary, topic: str, question: str) -> Rendered:

