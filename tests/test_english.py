@@ -94,3 +94,19 @@ def test_an_english_question_on_what_the_corpus_never_mentions_is_refused(engine
 ])
 def test_an_answerable_english_question_with_untranslated_words_is_answered(engine, question):
     assert engine.ask(question).answerable
+
+
+def test_how_many_is_answered_only_by_a_paragraph_that_gives_a_number(engine):
+    # 刚文哲's paragraphs speak of the university and its teachers but count nobody: refused (answered
+    # before). 王志远's paragraph gives 八名律师: answered.
+    assert not engine.ask("How many students study at China University of Petroleum?").answerable
+    assert engine.ask("How many lawyers did the park union hire for the riders?").answerable
+
+
+def test_wants_figure_reads_the_question_not_the_article():
+    from retrieval.search.english import wants_figure
+
+    number = wants_figure("How many riders joined?")
+    assert number.search("已经有三千二百名骑手") and not number.search("他举了一个学校的实例")
+    assert wants_figure("When was the union founded?").search("2015年成立")
+    assert wants_figure("What did she say about nurses?") is None

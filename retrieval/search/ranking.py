@@ -9,7 +9,7 @@ import numpy as np
 
 from retrieval.records import SPEECH_ROLES, Kind, Role, SpeakerKind
 from retrieval.search.analysis import Analysis
-from retrieval.search.english import Profiles, Rendered, render
+from retrieval.search.english import Profiles, Rendered, render, wants_figure
 from retrieval.store.rows import Row
 from retrieval.store.snapshot import Snapshot
 from retrieval.text.aliases import AliasTable
@@ -276,12 +276,16 @@ class Ranker:
                                                  and not relaxed and not tokens)
         if answerable and english and english.renderings and w.answer_covered_en:
             # The passages found must speak of what was asked: most of its content words, translated. Words
-            # that name the speaker asked about (organisation, title) are answered by who speaks.
+            # that name the speaker asked about (organisation, title) are answered by who speaks, and say
+            # nothing of the topic: they are left out ("What did the Foxconn union chair say about X?").
             present = [self.text_tokens(self.snapshot.rows.text(i)) for i in order[: w.covered_top]]
-            present += self.profiles.words_of(analysis.filter_speakers)
             keyword = self.snapshot.keyword
             rarest = float(np.log(1 + (keyword.size + 0.5) / 0.5))
-            answerable = english.coverage(present, keyword.idf, rarest) >= w.answer_covered_en
+            answerable = english.coverage(present, keyword.idf, rarest,
+                                          self.profiles.words_of(analysis.filter_speakers)) >= w.answer_covered_en
+            figure = wants_figure(analysis.question)
+            if answerable and figure is not None:
+                answerable = any(figure.search(self.snapshot.rows.text(i)) for i in order[: w.covered_top])
         # Dictionary translations are too loose to vouch for an English question on their own.
         if not answerable and not analysis.english and bm25[mask].max() > 0:
             best_keyword = int(np.argmax(np.where(mask, bm25, -1.0)))
