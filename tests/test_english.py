@@ -110,3 +110,25 @@ def test_wants_figure_reads_the_question_not_the_article():
     assert number.search("已经有三千二百名骑手") and not number.search("他举了一个学校的实例")
     assert wants_figure("When was the union founded?").search("2015年成立")
     assert wants_figure("What did she say about nurses?") is None
+
+
+def test_a_place_the_corpus_never_names_is_absent_though_capitalised():
+    # "Australia" is a word of its own in CC-CEDICT; "Machinery" is an ordinary word, so in a name it
+    # is only untranslated.
+    glossary = Glossary({"首都"})
+    question = "the capital of Australia and Jingcheng Machinery"
+    found = {r.english: r for r in glossary.renderings(question, question)}
+    assert found["australia"].absent and not found["machinery"].absent
+
+
+def test_a_number_word_is_the_numeral_with_its_measure_word():
+    # "three days" is 三天 (not in the dictionary); the question in the seed: 王文军's 通过三天的学习.
+    glossary = Glossary({"三天", "八名", "学习"})
+    found = {r.english: r.words for r in glossary.renderings("three days of study, eight lawyers")}
+    assert found["three"] == ("三天",) and found["eight"] == ("八名",)
+
+
+def test_a_lower_case_question_with_a_number_word_finds_its_paragraph(engine):
+    answer = engine.ask("what did wang wenjun say about the three days of study", k=3)
+    first = answer.passages[0].paragraph
+    assert (first.doc, first.number) == (SEED_DOC, 6) and answer.speaker_filter == "王文军"

