@@ -25,13 +25,13 @@ def run(engine, questions, weights, k=10):
     return [tuned.ask(q.question, k=k) for q in questions]
 
 
-ENGLISH = ("english", "english_more", "noanswer_en", "noanswer")
+ENGLISH = ("english", "english_more", "english_para", "noanswer_en", "noanswer")
 
 
 def english_sweep(engine, questions) -> None:
     """answer_covered_en x answer_dense_en on the English questions: recall@1, no-answer recall, and the
     share of answerable questions wrongly refused, per category."""
-    for covered, dense in itertools.product([0.30, 0.34, 0.37, 0.40, 0.45], [0.0, 0.70, 0.74]):
+    for covered, dense in itertools.product([0.02, 0.05, 0.10, 0.20, 0.30], [0.0, 0.70, 0.74]):
         weights = dataclasses.replace(DEFAULT_WEIGHTS, answer_covered_en=covered, answer_dense_en=dense)
         report = score(questions, run(engine, questions, weights))
         print(f"covered={covered} dense={dense}  " + "  ".join(
