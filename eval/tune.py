@@ -25,14 +25,32 @@ def run(engine, questions, weights, k=10):
     return [tuned.ask(q.question, k=k) for q in questions]
 
 
+ENGLISH = ("english", "english_more", "english_para", "noanswer_en", "noanswer")
+
+
+def english_sweep(engine, questions) -> None:
+    """answer_covered_en x answer_dense_en on the English questions: recall@1, no-answer recall, and the
+    share of answerable questions wrongly refused, per category."""
+    for covered, dense in itertools.product([0.02, 0.05, 0.10, 0.20, 0.30], [0.0, 0.70, 0.74]):
+        weights = dataclasses.replace(DEFAULT_WEIGHTS, answer_covered_en=covered, answer_dense_en=dense)
+        report = score(questions, run(engine, questions, weights))
+        print(f"covered={covered} dense={dense}  " + "  ".join(
+            f"{name}: R@1={c.get('recall@1', 0):.3f} NA-rec={c.get('no_answer_recall', 0):.3f} "
+            f"wrong-NA={c.get('wrongly_flagged', 0):.3f}" for name, c in sorted(report["categories"].items())))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("file", type=Path)
     parser.add_argument("--corpus", type=Path, action="append")
     parser.add_argument("--full", action="store_true", help="print the table of each configuration")
+    parser.add_argument("--english", action="store_true", help="sweep the English no-answer thresholds instead")
     args = parser.parse_args()
     questions = load_questions(args.file)
     with scratch_engine(args.corpus or [Path("seeds"), Path("tests/fixtures")]) as engine:
+        if args.english:
+            english_sweep(engine, [q for q in questions if q.category in ENGLISH])
+            return
         configs = {
             "dense only": dataclasses.replace(DEFAULT_WEIGHTS, bm25=0.0, phrase=0.0),
             "bm25 only": dataclasses.replace(DEFAULT_WEIGHTS, bm25=1000.0, phrase=0.0),

