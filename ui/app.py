@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import time
@@ -24,63 +23,11 @@ from .listing import Follower, Listing
 from .quotes import QuotesView, gone_note
 from .render import answer_messages, document_html, escape, paragraph_of
 from .scripts import NOT_WHEN_SELECTING, SHOW_MARK, SHOW_NEWEST
+from .styles import CSS
 from .uploads import UPLOAD_PATHS, UploadGate
 
 ALL = ""  # the speaker filter's value for "everyone"
 EMPTY_HINT = "请先输入一个问题，例如“某某说了什么？” · Type a question first, e.g. “What did … say?”"
-CSS = """
-.whosaid-doc { line-height: 1.7; }
-.whosaid-doc mark, .message mark { background: #ffe58a; color: #1a1a1a; padding: 0 2px; }  /* dark text: readable in dark mode too */
-/* Gradio dims the body of a titled message (our passages) to 0.8 twice over: the quoted words are the
-   answer, not an aside, and dimmed they fall to ~4.5:1 in light mode. */
-#chat .message-content, #chat .message-content .md { opacity: 1 !important; }
-/* A passage's document, paragraph and relevance: Gradio's grey (~1.9:1 on white) is too faint for what a
-   reader checks before quoting. */
-#chat .thought-group .duration { color: var(--body-text-color) !important; opacity: 1 !important; }
-/* A passage header in two lines: number, name, title and role, then document, paragraph and relevance
-   (side by side they made three columns of wrapped text at 1366 px and a 75 px column on a phone). */
-#chat .thought-group .title { flex-wrap: wrap !important; }
-#chat .thought-group .title > :not(.arrow):not(.duration) { flex: 1 1 0; min-width: 0; }
-#chat .thought-group .duration { flex-basis: 100%; margin-left: var(--size-8) !important; }
-#chat .whosaid-role { white-space: nowrap; }
-#chat .thought-group .title .md { font-size: var(--text-md) !important; }  /* who, before where */
-/* the quoted words at the chat's own size, not Gradio's small print for "thoughts" */
-#chat .thought-group .content, #chat .thought-group .content * { font-size: var(--text-md) !important; }
-#chat a[href="#whosaid-open"] { font-size: var(--text-sm) !important; white-space: nowrap; }
-/* Only passages open something when clicked. */
-#chat [data-testid="user"], #chat [data-testid="bot"]:not(:has(.thought-group)) { cursor: auto !important; }
-/* The follow-up chips stay at the foot of the chat while the answer above them is read from its top. */
-#chat .options { position: sticky; bottom: 0; z-index: 2; display: flex !important; flex-wrap: wrap;
-  align-items: center; gap: var(--spacing-md); max-width: none; margin: 0; justify-content: flex-start;
-  background: var(--block-background-fill); padding: var(--spacing-md) var(--spacing-lg);
-  border-top: 1px solid var(--border-color-primary); }
-#chat .options::before { content: "继续追问 · Follow up："; color: var(--body-text-color); }
-#chat .options .option { padding: var(--spacing-sm) var(--spacing-lg); width: auto; max-width: 100%; }
-/* Gradio's "scroll down" arrow sat on the chips; the chat places the newest answer itself. */
-#chat .scroll-down-button-container { display: none; }
-/* The source: a drawer over the page's right side, the whole screen on a phone. */
-#source-panel { position: fixed !important; top: 0; right: 0; bottom: 0; width: min(720px, 100vw);
-  z-index: 1000; overflow-y: auto; background: var(--background-fill-primary);
-  box-shadow: -4px 0 24px rgba(0, 0, 0, 0.3); padding: 0 var(--spacing-xl) var(--spacing-xl);
-  flex-wrap: nowrap !important; }
-#source-panel > .row { position: sticky; top: 0; z-index: 1; background: var(--background-fill-primary);
-  padding-top: var(--spacing-lg); }  /* Close stays in reach while the document scrolls */
-.whosaid-marked { border-left: 4px solid #f0b400; padding-left: 8px; }
-#jump-speakers { display: none; }
-@media (max-width: 640px) {
-  #main-row { flex-wrap: wrap !important; }
-  .whosaid-main { order: 1; min-width: 100% !important; }
-  .whosaid-side { order: 2; min-width: 100% !important; }
-  #jump-speakers { display: block; }
-  /* the passages use the phone's width: Gradio's bubble margins and indents left the header 190 px */
-  #chat .message-row.bubble { margin: var(--spacing-md) !important; max-width: calc(100% - 2 * var(--spacing-md)) !important; }
-  #chat .thought-group { padding: var(--spacing-sm) !important; }
-  #chat .thought-group .content { margin-left: 0 !important; }
-  #chat .thought-group .duration { margin-left: 0 !important; }
-  #chat .message.bot { padding: var(--spacing-md) !important; }
-  #chat .thought-group .arrow { width: var(--size-5) !important; }
-}
-"""
 
 
 @dataclass(frozen=True)
@@ -206,50 +153,44 @@ def build_app(engine: Engine, limits: Limits = Limits()):
         # On a phone the speaker list comes after the chat; this link (phones only, CSS) reaches it.
         gr.Markdown("[发言人 · Speakers ↓](#speakers)", elem_id="jump-speakers")
         memory = gr.State(())  # one Memory per user message on screen (see chatbox.turn_memory)
-        # The chat and the Quotes view as two tabs, entered here so that the chat's block keeps its place.
-        tabs = contextlib.ExitStack()
-        tabs.enter_context(gr.Tabs(elem_id="views"))
-        chat_tab = tabs.enter_context(contextlib.ExitStack())
-        chat_tab.enter_context(gr.Tab("对话 · Chat", id="chat-tab"))
-        with gr.Row(equal_height=False, elem_id="main-row"):
-            with gr.Column(scale=1, min_width=260, elem_classes=["whosaid-side"]):
-                speaker = gr.Radio(choices=choices, value=ALL, label="发言人 · Speakers", elem_id="speakers")
-                note = gr.Markdown(filter_note(None), elem_id="filter-note")
-                clear = gr.Button("清除筛选 · Clear filter", size="sm", elem_id="clear-filter")
-            with gr.Column(scale=3, min_width=300, elem_classes=["whosaid-main"]):
-                sources = gr.Dropdown(choices=[], label="本次回答的段落 · Passages of this answer",
-                                      interactive=True, elem_id="source-pick", render=False)
-                chatbot = gr.Chatbot(
-                    height=560, label="whosaid", show_label=False, elem_id="chat", latex_delimiters=[], sanitize_html=True,
-                    placeholder="例如 · e.g. " + escape(examples[0]), autoscroll=False,
-                )
-                def turn(message, history, who, past):
-                    kept, current = turn_memory(history, past)
-                    live = example_questions(list(follower.current().speakers))
-                    messages, new_memory, picks = chat(engine, message, history, who, current, live,
-                                                       limits.passages)
-                    if message_is_blank(message):  # no user bubble was added, so no turn to remember
-                        return messages, kept, gr.Dropdown(choices=[], value=None)
-                    return messages, kept + (new_memory,), gr.Dropdown(choices=picks, value=None)
+        with gr.Tabs(elem_id="views"):
+            with gr.Tab("对话 · Chat", id="chat-tab"), gr.Row(equal_height=False, elem_id="main-row"):
+                with gr.Column(scale=1, min_width=260, elem_classes=["whosaid-side"]):
+                    speaker = gr.Radio(choices=choices, value=ALL, label="发言人 · Speakers", elem_id="speakers")
+                    note = gr.Markdown(filter_note(None), elem_id="filter-note")
+                    clear = gr.Button("清除筛选 · Clear filter", size="sm", elem_id="clear-filter")
+                with gr.Column(scale=3, min_width=300, elem_classes=["whosaid-main"]):
+                    sources = gr.Dropdown(choices=[], label="本次回答的段落 · Passages of this answer",
+                                          interactive=True, elem_id="source-pick", render=False)
+                    chatbot = gr.Chatbot(
+                        height=560, label="whosaid", show_label=False, elem_id="chat", latex_delimiters=[], sanitize_html=True,
+                        placeholder="例如 · e.g. " + escape(examples[0]), autoscroll=False,
+                    )
+                    def turn(message, history, who, past):
+                        kept, current = turn_memory(history, past)
+                        live = example_questions(list(follower.current().speakers))
+                        messages, new_memory, picks = chat(engine, message, history, who, current, live,
+                                                           limits.passages)
+                        if message_is_blank(message):  # no user bubble was added, so no turn to remember
+                            return messages, kept, gr.Dropdown(choices=[], value=None)
+                        return messages, kept + (new_memory,), gr.Dropdown(choices=picks, value=None)
 
-                # No max_length on the textbox: the browser would cut a pasted question silently; the
-                # handler says in both languages that it is too long, and the body cap bounds the request.
-                ChatBox(
-                    fn=turn,
-                    chatbot=chatbot,
-                    textbox=gr.Textbox(placeholder="问一个问题 · Ask a question", elem_id="question",
-                                       submit_btn=True),
-                    additional_inputs=[speaker, memory],
-                    additional_outputs=[memory, sources],
-                    examples=[[q, None, None] for q in examples],
-                    api_name="chat",
-                    concurrency_limit=limits.concurrency,
-                    fill_height=False,
-                )
-        chat_tab.close()
-        with gr.Tab("言论 · Quotes", id="quotes-tab", elem_id="quotes-view"):
-            quotes.build()
-        tabs.close()
+                    # No max_length on the textbox: the browser would cut a pasted question silently; the
+                    # handler says in both languages that it is too long, and the body cap bounds the request.
+                    ChatBox(
+                        fn=turn,
+                        chatbot=chatbot,
+                        textbox=gr.Textbox(placeholder="问一个问题 · Ask a question", elem_id="question",
+                                           submit_btn=True),
+                        additional_inputs=[speaker, memory],
+                        additional_outputs=[memory, sources],
+                        examples=[[q, None, None] for q in examples],
+                        api_name="chat",
+                        concurrency_limit=limits.concurrency,
+                        fill_height=False,
+                    )
+            with gr.Tab("言论 · Quotes", id="quotes-tab", elem_id="quotes-view"):
+                quotes.build()
         # A passage clicked in the chat opens here, its paragraph marked and scrolled to.
         with gr.Column(visible=False, elem_id="source-panel") as panel:
             with gr.Row(equal_height=True):
