@@ -24,6 +24,7 @@ from retrieval.records import IndexReport
 from .render import escape
 
 STAGES = {"Reading": "读取 · Reading", "Embedding": "向量化 · Embedding", "Segmenting": "分析发言 · Finding speakers"}
+BREAK = "  \n"   # markdown's line break: one status line under another
 POLL_S = 0.5   # how often the status line says how far indexing has got
 
 
@@ -70,13 +71,13 @@ def discard(paths: list[str]) -> None:
 def report_lines(report: IndexReport) -> str:
     lines = []
     if report.added:
-        lines.append(f"✅ 已添加 · Added: {escape('、'.join(report.added))}")
-    lines += [f"⚠️ 未添加 · Refused — {escape(s.path)}: {escape(s.reason)}" for s in report.skipped]
-    lines += [f"ℹ️ {escape(n)}" for n in report.notes]
+        lines.append(f"✓ 已添加 · Added: {escape('、'.join(report.added))}")
+    lines += [f"⚠ 未添加 · Refused — {escape(s.path)}: {escape(s.reason)}" for s in report.skipped]
+    lines += [f"ℹ {escape(n)}" for n in report.notes]
     if report.written:
         lines.append(f"索引现有 {report.documents} 篇文档、{report.paragraphs} 段。 · "
                      f"The index now holds {report.documents} documents, {report.paragraphs} paragraphs.")
-    return "\n\n".join(lines)
+    return BREAK.join(lines)
 
 
 def add_uploaded(engine: Engine, paths: list[str] | None, poll: float = POLL_S) -> Iterator[str]:
@@ -89,15 +90,15 @@ def add_uploaded(engine: Engine, paths: list[str] | None, poll: float = POLL_S) 
     limit = engine.settings.max_upload_files
     try:
         if len(paths) > limit:
-            yield (f"⚠️ 一次最多 {limit} 个文件（本次 {len(paths)} 个）。 · {len(paths)} files at once; "
+            yield (f"⚠ 一次最多 {limit} 个文件（本次 {len(paths)} 个）。 · {len(paths)} files at once; "
                    f"the limit is {limit}.")
             return
         files, refused = read_uploads(paths, engine.settings.max_file_bytes)
     finally:
         discard(paths)
-    refused = [f"⚠️ 未添加 · Refused — {line}" for line in refused]
+    refused = [f"⚠ 未添加 · Refused — {line}" for line in refused]
     if not files:
-        yield "\n\n".join(refused)
+        yield BREAK.join(refused)
         return
     yield from _indexing(engine, files, refused, poll)
 
@@ -124,12 +125,12 @@ def _indexing(engine: Engine, files: list[tuple[str, bytes]], refused: list[str]
         thread.join(poll)
         if thread.is_alive():
             stage, done, total = latest[0] if latest else ("Reading", 0, len(files))
-            yield (f"⏳ 正在索引 · Indexing {escape(names)} — {STAGES.get(stage, escape(stage))} {done}/{total}")
+            yield (f"… 正在索引 · Indexing {escape(names)} — {STAGES.get(stage, escape(stage))} {done}/{total}")
     if "error" in outcome:
-        yield "\n\n".join([f"⚠️ {escape(outcome['error'])}", *refused])
+        yield BREAK.join([f"⚠ {escape(outcome['error'])}", *refused])
         return
     text = report_lines(outcome["report"])
-    yield "\n\n".join([*refused, text] if refused else [text])
+    yield BREAK.join([*refused, text] if refused else [text])
 
 
 def document_choices(engine: Engine) -> list[tuple[str, str]]:
@@ -146,7 +147,7 @@ def documents_markdown(engine: Engine) -> str:
         origin = "上传 · upload" if d.origin == "upload" else (d.origin or "—")
         who = "、".join(d.speakers) if d.speakers else "—"
         title = escape(d.title or d.name)
-        name = f" `{escape(d.name)}`" if d.title and d.title != d.name else ""
+        name = f" · {escape(d.name)}" if d.title and d.title != d.name else ""
         lines.append(f"- **{title}**{name}  \n  来源 · origin: {escape(origin)} · {d.paragraphs}段 paragraphs"
                      f" · 发言人 · speakers: {escape(who)}")
     return "\n".join(lines) or "索引中没有文档。 · No documents are indexed."
@@ -159,8 +160,8 @@ def remove(engine: Engine, name: str | None) -> str:
     try:
         report = engine.remove_document(name)
     except WhosaidError as exc:
-        return f"⚠️ {escape(str(exc))}"
-    return (f"🗑️ 已移除 · Removed {escape(name)}。索引现有 {report.documents} 篇文档。 · "
+        return f"⚠ {escape(str(exc))}"
+    return (f"✓ 已移除 · Removed {escape(name)}。索引现有 {report.documents} 篇文档。 · "
             f"The index now holds {report.documents} documents.")
 
 
@@ -187,14 +188,13 @@ def documents_panel(engine: Engine, speaker, chatbot, speaker_choices: Callable,
     with gr.Accordion("文档 · Documents", open=False, elem_id="documents"):
         gr.Markdown(limits_note(engine), elem_id="documents-limits")
         files = gr.File(file_count="multiple", file_types=list(SUFFIXES), type="filepath",
-                        label="添加文档 · Add documents", elem_id="documents-upload")
+                        label="添加文档 · Add documents", elem_id="documents-upload", height=150)
         status = gr.Markdown("", elem_id="documents-status")
         listing = gr.Markdown(documents_markdown(engine), elem_id="documents-list")
-        with gr.Row(equal_height=True):
+        with gr.Row(equal_height=False):
             pick = gr.Dropdown(choices=document_choices(engine), value=None, label="移除文档 · Remove a document",
                                elem_id="documents-pick", scale=3, min_width=200)
-            drop = gr.Button("移除 · Remove", variant="stop", size="sm", scale=1, min_width=100,
-                             elem_id="documents-remove")
+            drop = gr.Button("移除 · Remove", variant="stop", scale=0, min_width=170, elem_id="documents-remove")
 
     def added(paths, current):
         skip = (gr.skip(),) * 5
