@@ -101,6 +101,8 @@ def serve(engine: Engine, host: str = "127.0.0.1", port: int = 7860, share: bool
           limits: Limits | None = None) -> None:
     """Serve until Ctrl+C. A share link needs Gradio's launch, which has no room for the API."""
     limits = sized(limits or Limits(), engine.settings)
+    if share and auth_from_env() is None:   # a public link without a login: nobody may change the index
+        limits = dataclasses.replace(limits, uploads=False)
     blocks = build_app(engine, limits)
     spool = spool_for(limits)
     try:
