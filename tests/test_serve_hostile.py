@@ -241,6 +241,15 @@ def test_uploads_are_on_by_default_sized_from_the_settings(engine):
     assert limits.upload_body >= engine.settings.max_upload_files * engine.settings.max_file_bytes
 
 
+def test_a_share_link_takes_uploads_only_behind_a_login(engine, monkeypatch):
+    from ui.server import sized
+
+    assert sized(Limits(), engine.settings, share=True).uploads is False
+    monkeypatch.setenv("WHOSAID_USER", "editor")
+    monkeypatch.setenv("WHOSAID_PASSWORD", "s3cret-pass")
+    assert sized(Limits(), engine.settings, share=True).uploads is True
+
+
 def test_an_upload_without_a_size_or_over_the_limit_is_refused_before_it_is_read(small_uploads, http):
     url, spool = small_uploads
 

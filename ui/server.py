@@ -24,9 +24,12 @@ from .uploads import UploadSpool
 SPOOL_UPLOADS = 2
 
 
-def sized(limits: Limits, settings: Settings) -> Limits:
+def sized(limits: Limits, settings: Settings, share: bool = False) -> Limits:
     """The page's upload limits from the engine's: Gradio's per-file limit is the engine's, and one
-    upload may hold as many files as add_files takes."""
+    upload may hold as many files as add_files takes. A public link without a login takes none:
+    nobody may change the index from it."""
+    if share and auth_from_env() is None:
+        limits = dataclasses.replace(limits, uploads=False)
     if not limits.uploads:
         return limits
     return dataclasses.replace(limits, max_file_size=settings.max_file_bytes, upload_body=upload_body_limit(settings))
@@ -100,9 +103,7 @@ def _server(app, host: str, port: int):
 def serve(engine: Engine, host: str = "127.0.0.1", port: int = 7860, share: bool = False,
           limits: Limits | None = None) -> None:
     """Serve until Ctrl+C. A share link needs Gradio's launch, which has no room for the API."""
-    limits = sized(limits or Limits(), engine.settings)
-    if share and auth_from_env() is None:   # a public link without a login: nobody may change the index
-        limits = dataclasses.replace(limits, uploads=False)
+    limits = sized(limits or Limits(), engine.settings, share)
     blocks = build_app(engine, limits)
     spool = spool_for(limits)
     try:
