@@ -1,14 +1,17 @@
 """A real browser adds a document from the page's documents panel, asks about its speaker at once, sees
-them in the speaker list without a restart, and removes the document again (issue 15 item 3)."""
+them in the speaker list and their utterances in the Quotes view and its CSV without a restart, and removes the document again (issue 15 item 3)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 
 import pytest
 
 from tests.conftest import SEED, make_engine
 from tests.test_browser import SHOTS, ask, browser  # noqa: F401 - `browser` is a fixture used here
+from tests.test_browser_quotes import ROWS, open_quotes
 from tests.test_documents import NEW_REPORT, NEW_SPEAKER
 from ui.app import Limits
 from ui.server import serve_in_background
@@ -76,6 +79,29 @@ def test_a_document_uploaded_from_the_page_answers_at_once_and_its_speaker_is_li
         page.locator("#speakers label", has_text=NEW_SPEAKER).click()
         page.wait_for_function(f"() => document.querySelector('#filter-note').innerText.includes('{NEW_SPEAKER}')",
                                timeout=30_000)
+
+        # the Quotes view lists their utterances, and its CSV download holds them
+        open_quotes(page)
+        before = page.locator("#quotes-note").inner_text()
+        for _ in range(60):  # the view follows the new generation when it is opened or at a timer tick
+            page.locator("#quotes-speaker input").click()
+            option = page.locator("[data-testid=dropdown-option]", has_text=NEW_SPEAKER)
+            if option.count():
+                option.first.click()
+                break
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(500)
+        page.wait_for_function("before => document.querySelector('#quotes-note').innerText !== before",
+                               arg=before, timeout=30_000)
+        page.wait_for_timeout(500)
+        shown = page.locator(f"{ROWS} [role=gridcell]:first-child").all_inner_texts()
+        assert shown and {s.strip() for s in shown} == {NEW_SPEAKER}, shown
+        with page.expect_download(timeout=30_000) as info:
+            page.locator("#quotes-csv").click()
+        records = list(csv.DictReader(io.StringIO(info.value.path().read_bytes().decode("utf-8-sig"))))
+        assert records and [r["text"] for r in records] == [q.text for q in engine.quotes(speaker=NEW_SPEAKER)]
+        assert any("共享车位" in r["text"] for r in records)
+        page.get_by_role("tab", name="对话 · Chat").click()
 
         page.locator("#documents-pick input").click()
         page.locator("[role=option]", has_text="parking.txt").first.click()

@@ -20,7 +20,7 @@ from retrieval.text.names import surname
 from .exposure import AllowedHosts, BodyCap, HostCheck, LoginThrottle
 from .guard import RequestGuard, SessionCheck
 from .listing import Follower, Listing
-from .quotes import QuotesView, gone_note
+from .quotes import QuotesView, downloads_root, gone_note
 from .render import answer_messages, document_html, escape, paragraph_of
 from .scripts import NOT_WHEN_SELECTING, SHOW_MARK, SHOW_NEWEST
 from .styles import CSS
@@ -193,7 +193,7 @@ def build_app(engine: Engine, limits: Limits = Limits()):
                         concurrency_limit=limits.concurrency,
                         fill_height=False,
                     )
-            with gr.Tab("言论 · Quotes", id="quotes-tab", elem_id="quotes-view"):
+            with gr.Tab("言论 · Quotes", id="quotes-tab", elem_id="quotes-view") as quotes_tab:
                 quotes.build()
         # A passage clicked in the chat opens here, its paragraph marked and scrolled to.
         with gr.Column(visible=False, elem_id="source-panel") as panel:
@@ -232,6 +232,11 @@ def build_app(engine: Engine, limits: Limits = Limits()):
         def follow(generation, who, *quote_filters):
             return follow_index(follower, quotes, generation, who, *quote_filters) or [gr.skip()] * len(outputs)
 
+        # A tab's components mount when it is first shown, and updates sent to them before are lost (the
+        # timer's, after an upload): the Quotes view shows the live index each time it is opened.
+        quote_filters = [quotes.speaker, quotes.doc, quotes.own, quotes.search]
+        quotes_tab.select(lambda *f: quotes.refresh(follower.current(), *f), quote_filters,
+                          [quotes.speaker, quotes.doc, *quotes.outputs], api_visibility="undocumented", queue=False)
         gr.Timer(FOLLOW_EVERY_S).tick(follow, [seen, *filters], outputs, api_visibility="undocumented",
                                       queue=False, show_progress="hidden")
         app.load(follow, [seen, *filters], outputs, api_visibility="undocumented", queue=False,
@@ -289,7 +294,7 @@ def launch(app, host: str = "127.0.0.1", port: int = 7860, share: bool = False, 
     hosts = AllowedHosts(host)
     result = app.launch(
         server_name=host, server_port=port, share=share, auth=auth_from_env(), prevent_thread_lock=True,
-        max_file_size=limits.max_file_size, enable_monitoring=False, allowed_paths=[], show_error=False,
+        max_file_size=limits.max_file_size, enable_monitoring=False, allowed_paths=[str(downloads_root())], show_error=False,
         # quiet: Gradio's hints name launch() arguments and GRADIO_SERVER_PORT, which mean nothing to a
         # user of `whosaid serve`; the CLI prints its own line, and the share link is printed here.
         css=CSS, quiet=True, footer_links=[], app_kwargs={"middleware": middleware(hosts, limits, spool=spool)},

@@ -37,6 +37,15 @@ EXPORT_FIELDS = (*QUOTE_FIELDS, "doc_title", "doc_source", "doc_date", "citation
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
+def downloads_root() -> Path:
+    """Where the Quotes view writes its downloads: inside Gradio's upload folder, so that Gradio hands out
+    the file itself instead of copying it to a cache the page's server may not serve (the server sends its
+    uploads to a folder of its own), and served because the server allows this folder by name."""
+    from gradio.utils import get_upload_folder
+
+    return Path(get_upload_folder()) / "whosaid-downloads"
+
+
 def gone_note(name: str) -> str:
     """What a filter on a speaker the index no longer holds says (plain text)."""
     return (f"索引里已经没有“{name}”了（文档可能已更新），请重新选择发言人或清除筛选。"
@@ -196,7 +205,9 @@ class QuotesView:
 
     def __init__(self, engine: Engine, follower: Follower) -> None:
         self.engine, self.follower = engine, follower
-        self.folder = Path(tempfile.mkdtemp(prefix="whosaid-quotes-"))
+        root = downloads_root()
+        root.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(tempfile.mkdtemp(prefix="quotes-", dir=root))
 
     def build(self) -> None:
         import gradio as gr

@@ -18,6 +18,7 @@ from .api import add_api
 from .app import CSS, Limits, auth_from_env, build_app, launch, middleware
 from .documents import UPLOAD_PATH, upload_body_limit
 from .exposure import AllowedHosts
+from .quotes import downloads_root
 from .uploads import UploadSpool
 
 # Uploads waiting to be indexed, at most: two whole uploads of the page at once.
@@ -52,7 +53,7 @@ def compose(engine: Engine, blocks, hosts: AllowedHosts, limits: Limits, spool: 
                   redoc_url=None)
     add_api(app, engine, users)
     app = gr.mount_gradio_app(app, blocks, path="/", auth=users, max_file_size=limits.max_file_size,
-                              enable_monitoring=False, allowed_paths=[], show_error=False, css=CSS,
+                              enable_monitoring=False, allowed_paths=[str(downloads_root())], show_error=False, css=CSS,
                               footer_links=[])
     if spool is not None:
         spool.adopt(next(r.app for r in app.routes if isinstance(r, Mount) and hasattr(r.app, "uploaded_file_dir")))
