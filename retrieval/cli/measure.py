@@ -62,11 +62,15 @@ def evaluate(
 
 @app.command()
 def bench(
-    paragraphs: Annotated[int, typer.Option("-n", "--paragraphs", min=10, help="Corpus size (1e3; 1e4 and 1e5 on request)")] = 1000,
+    paragraphs: Annotated[list[int] | None, typer.Option(
+        "-n", "--paragraphs", min=10, help="Corpus size (1e3; 1e4 and 1e5 on request); with --add-one-only, "
+        "may be given more than once")] = None,
     real: Annotated[int, typer.Option("--real", min=10, help="Embed this many for real; sample vectors beyond")] = 2000,
     questions: Annotated[int, typer.Option("--questions", min=5)] = 200,
     http: Annotated[bool, typer.Option("--http/--no-http", help="Also time the running UI's HTTP API")] = True,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    add_one_only: Annotated[bool, typer.Option(
+        "--add-one-only", help="Only time adding one document at each --paragraphs size (its embedding apart)")] = False,
     model: ModelOpt = None, backend: BackendOpt = None,
 ) -> None:
     """Benchmark indexing, queries (in-process and over HTTP), cold start, size and memory."""
@@ -74,10 +78,30 @@ def bench(
     from retrieval.bench.result import table
     from retrieval.bench.run import run
 
+    sizes = paragraphs or [1000]
+    log = lambda m: typer.echo(f"whosaid bench: {m}", err=True)  # noqa: E731
+    if add_one_only:
+        _add_one(sizes, real, as_json, model, backend, log)
+        return
+    if len(sizes) > 1:
+        fail(WhosaidError("--paragraphs is given once, except with --add-one-only"))
     try:
-        result = run(paragraphs, real=real, questions=questions, http=http, model=model,
-                     log=lambda m: typer.echo(f"whosaid bench: {m}", err=True),
+        result = run(sizes[0], real=real, questions=questions, http=http, model=model,
+                     log=log,
                      backend=backend.value if backend else factory.DEFAULT)
     except WhosaidError as exc:
         fail(exc)
     typer.echo(bench_json(result) if as_json else table(result))
+
+
+def _add_one(sizes: list[int], real: int, as_json: bool, model, backend, log) -> None:
+    import dataclasses
+
+    from retrieval.bench.addone import add_one, add_one_table
+
+    try:
+        results = [add_one(n, real=real, model=model, log=log, backend=backend.value if backend else factory.DEFAULT)
+                   for n in sizes]
+    except WhosaidError as exc:
+        fail(exc)
+    typer.echo(json.dumps([dataclasses.asdict(r) for r in results], indent=2) if as_json else add_one_table(results))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,6 +36,25 @@ _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr
 
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+# A file changed within this long of being looked at may change again within the same timestamp tick
+# (git's "racy clean" problem): its state is not trusted until it is older.
+SETTLED_NS = 2_000_000_000
+
+
+def file_state(path: Path) -> str:
+    """What stat says of a file - size, modification and change times in ns, inode - or "" when it cannot
+    say or the file changed too recently to be trusted. Equal states, same contents: rewriting a file
+    changes its ctime even when its size is kept and its mtime set back (os.utime), which no user can
+    set; a file replaced by a rename has a new inode."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return ""
+    if not stat.S_ISREG(info.st_mode) or time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) < SETTLED_NS:
+        return ""
+    return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
 
 
 def walk(folder: Path) -> Iterator[tuple[str, Path] | Skipped]:
@@ -169,13 +189,26 @@ def _read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
 
 def read_folder(folder: Path, max_bytes: int = MAX_FILE_BYTES) -> Iterator[tuple[str, Decoded] | Skipped]:
     """Yield (name, decoded) for each readable file, or Skipped naming the file and the reason."""
+    for item in scan_folder(folder, max_bytes):
+        yield item if isinstance(item, Skipped) else item[:2]
+
+
+def scan_folder(folder: Path, max_bytes: int = MAX_FILE_BYTES,
+                known=None) -> Iterator[tuple[str, Decoded | None, str] | Skipped]:
+    """Yield (name, decoded, state) for each readable file, or Skipped naming the file and the reason.
+    `known(name, state)` says whether a file in that state is already known as it is: it is then not
+    read, and yielded with decoded None. The state is taken before reading (file_state)."""
     for item in walk(folder):
         if isinstance(item, Skipped):
             yield item
             continue
         name, path = item
+        state = file_state(path)
+        if state and known is not None and known(name, state):
+            yield name, None, state
+            continue
         try:
-            yield name, read_text(path, max_bytes)
+            yield name, read_text(path, max_bytes), state
         except DecodeError as exc:
             yield Skipped(name, str(exc))
         except OSError as exc:

@@ -11,6 +11,7 @@ graph size) returns None: the caller rebuilds.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -21,13 +22,14 @@ from retrieval import __version__
 from retrieval.embedders import Embedder
 from retrieval.records import IndexReport, Progress
 from retrieval.store.generation import IndexStore
-from retrieval.store.keyword import KeywordIndex, TokenTable
+from retrieval.store.keyword import KeywordIndex
 from retrieval.store.manifest import FORMAT_VERSION, Manifest
+from retrieval.store.people import PeopleFiles, stored_words, tokenizer_words
 from retrieval.store.snapshot import Snapshot
 from retrieval.store.stages import alias_lists, attributed, embed, segmenter, vector_key
-from retrieval.text.aliases import AliasTable
+from retrieval.text.aliases import AliasTable, speaker_aliases
 from retrieval.text.fold import fold
-from retrieval.text.tokenizer import Tokenizer, dictionary_words
+from retrieval.text.tokenizer import Tokenizer
 from retrieval.vectors import factory
 
 
@@ -53,22 +55,32 @@ def append_index(docs, raws: dict, notes: list[str], store: IndexStore, embedder
         embedding = pool.submit(embed, {k: t for k, t in texts.items() if k not in known}, embedder, progress)
         rows, found, entries, next_id = attributed(new_docs, embedder.model_id, None, {}, False, progress,
                                                    raws, first_id=previous.manifest.next_id)
-        speakers = [*previous.speakers, *found]
-        aliases = alias_lists(speakers, previous)
-        alias_table = AliasTable(speakers, aliases)
-        # The alias words the previous generation's tokenizer had (AliasTable.words of its speakers).
-        old_words = set(dictionary_words({alias.text for speaker, forms in zip(previous.speakers, aliases)
-                                          if speaker.is_person for alias in forms}))
-        tokenizer = Tokenizer(alias_table.words)
+        new_aliases = [speaker_aliases(s) for s in found]
+        AliasTable(found, new_aliases)  # fails here, not at the first question, if it cannot be built
+        old_words = stored_words(previous.folder)
+        stored = old_words is not None
+        if old_words is None:   # a generation written before words.json: computed once from its aliases
+            old_words = tokenizer_words(previous.speakers, alias_lists(previous.speakers, previous))
+        known_words = set(old_words)
+        added_words = [w for w in tokenizer_words(found, new_aliases) if w not in known_words]
         old_tokens = previous.token_table()
+        candidates = [] if old_tokens is None else _naming(previous, added_words)
+        # The tokenizer holds only the dictionary words these texts contain: a text's segmentation and
+        # signature depend on no other added word (Tokenizer), and a dictionary of all ~400k (at 1e5
+        # paragraphs) cost seconds to build.
+        new_texts = [row.paragraph.text for row in rows]
+        tokenizer = Tokenizer(_contained(known_words.union(added_words),
+                                         [*new_texts, *(previous.rows.text(p) for p in candidates)]))
         # An earlier paragraph naming a new speaker is segmented anew, as a full build would.
-        resegmented = {} if old_tokens is None else {
-            position: (tokenizer(previous.rows.text(position)), signature)
-            for position, signature in _resegmented(previous, old_tokens, tokenizer,
-                                                    [w for w in tokenizer.words if w not in old_words])}
+        resegmented = {}
+        for position in candidates:
+            text = previous.rows.text(position)
+            signature = tokenizer.signature(text)
+            if signature != int(old_tokens.signatures[position]):
+                resegmented[position] = (tokenizer(text), signature)
         segment = segmenter(tokenizer)
-        token_lists = [segment(row.paragraph.text) for row in rows]
-        signatures = [tokenizer.signature(row.paragraph.text) for row in rows]
+        token_lists = [segment(text) for text in new_texts]
+        signatures = [tokenizer.signature(text) for text in new_texts]
         fresh = embedding.result()
         vectors_by_key = {**known, **fresh}
     if old_tokens is None:
@@ -86,14 +98,23 @@ def append_index(docs, raws: dict, notes: list[str], store: IndexStore, embedder
     import faiss
 
     order = {name: i for i, (name, _, _) in enumerate(docs)}
-    documents = sorted([*previous.manifest.documents, *placed(entries)], key=lambda e: order[e.name])
+    # Every entry placed again: an earlier document records its file state (and origin) as read now.
+    documents = sorted(placed([*previous.manifest.documents, *entries]), key=lambda e: order[e.name])
     count = len(previous.rows) + len(rows)
     manifest = Manifest(
         format_version=FORMAT_VERSION, model_id=embedder.model_id, dim=embedder.dim, count=count,
         next_id=next_id, faiss_version=faiss.__version__, engine_version=__version__,
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), documents=tuple(documents), backend=backend,
     )
-    store.write(manifest, previous.rows.extended(rows), speakers, aliases, vectors_backend, keyword, table)
+    people = None
+    if stored:
+        with contextlib.suppress(OSError, ValueError):
+            people = PeopleFiles.appended(previous.folder, found, new_aliases, added_words)
+    if people is None:  # no words.json yet (or unreadable files): written whole, this once
+        speakers = [*previous.speakers, *found]
+        aliases = alias_lists(speakers, previous)
+        people = PeopleFiles.of(speakers, aliases, sorted(known_words.union(added_words)))
+    store.write(manifest, previous.rows.extended(rows), people, vectors_backend, keyword, table)
     notes.append(f"appended {len(rows)} paragraph{'s' * (len(rows) != 1)} to the previous index"
                  + (f" ({len(resegmented)} earlier paragraph{'s' * (len(resegmented) != 1)} naming a new speaker"
                     " segmented again)" if resegmented else ""))
@@ -120,14 +141,12 @@ def _known_vectors(previous: Snapshot, texts: dict[str, str]) -> dict[str, np.nd
     return {key: np.array(matrix[position]) for key, position in found.items()}
 
 
-def _resegmented(previous: Snapshot, old_tokens: TokenTable, tokenizer: Tokenizer,
-                 new_words: list[str]) -> list[tuple[int, int]]:
-    """Earlier paragraphs holding a dictionary word the added documents bring (a new speaker's name),
-    whose tokens a full build would make differently, with their new signatures.
+def _naming(previous: Snapshot, new_words: list[str]) -> list[int]:
+    """Earlier paragraphs holding a dictionary word the added documents bring (a new speaker's name):
+    a full build might segment them differently (the caller checks each by its signature).
 
     One pass over all old text, folded at once and joined by NUL (which decoding drops from documents,
-    and folding keeps): a word found names its paragraph by the NULs before it; each paragraph found
-    is then checked by its own signature, as a full build checks it."""
+    and folding keeps): a word found names its paragraph by the NULs before it."""
     if not new_words:
         return []
     import ahocorasick
@@ -140,9 +159,20 @@ def _resegmented(previous: Snapshot, old_tokens: TokenTable, tokenizer: Tokenize
     folded = fold(rows.texts_joined())
     breaks = np.array([m.start() for m in re.finditer("\0", folded)], dtype=np.int64)
     found = {int(np.searchsorted(breaks, end)) for end, _ in automaton.iter(folded)}
-    out = []
-    for position in sorted(p for p in found if p < len(rows)):
-        signature = tokenizer.signature(rows.text(position))
-        if signature != int(old_tokens.signatures[position]):
-            out.append((position, signature))
-    return out
+    return sorted(p for p in found if p < len(rows))
+
+
+def _contained(words: set[str], texts: list[str]) -> list[str]:
+    """The words that occur in these texts (folded, as the tokenizer reads them): every substring
+    up to the longest word looked up, a few thousand lookups a paragraph."""
+    if not words:
+        return []
+    longest = max(map(len, words))
+    out = set()
+    for text in texts:
+        folded = fold(text)
+        for start in range(len(folded)):
+            for end in range(start + 2, min(start + longest, len(folded)) + 1):
+                if folded[start:end] in words:
+                    out.add(folded[start:end])
+    return sorted(out)

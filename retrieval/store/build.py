@@ -16,6 +16,7 @@ from retrieval.store.append import append_index, appendable
 from retrieval.store.generation import IndexStore
 from retrieval.store.keyword import KeywordIndex, TokenTable
 from retrieval.store.manifest import FORMAT_VERSION, Manifest
+from retrieval.store.people import PeopleFiles
 from retrieval.store.rows import Row, RowTable
 from retrieval.store.snapshot import Snapshot
 from retrieval.store.sources import Plan
@@ -48,7 +49,7 @@ def build_index(plan: Plan, store: IndexStore, embedder: Embedder, previous: Sna
     )
     same_engine = previous is not None and previous.manifest.engine_version == __version__
     # An index written before origins were kept learns them (its vectors reused), once.
-    relocated = previous is not None and plan.placed(previous.manifest.documents) != list(previous.manifest.documents)
+    relocated = previous is not None and plan.relocated(previous.manifest.documents)
     if same_engine and before == now and not retitled and not relocated:
         return IndexReport(len(docs), len(previous.rows), 0, written=False, notes=tuple(notes), **report_args)
 
@@ -95,9 +96,10 @@ def build_index(plan: Plan, store: IndexStore, embedder: Embedder, previous: Sna
     )
     ids = np.array([rows[i].id for i in wanted], dtype=np.int64)
     row_table = RowTable.from_rows(rows)
+    people = PeopleFiles.of(speakers, aliases, tokenizer.words)
 
     def write(final: Manifest, vectors_backend) -> None:
-        store.write(final, row_table, speakers, aliases, vectors_backend, keyword, table)
+        store.write(final, row_table, people, vectors_backend, keyword, table)
 
     vectors_class.publish(store.folder, store.milvus_uri, manifest, previous, ids, vectors,
                           [payload(rows[i].paragraph) for i in wanted] if not vectors_class.sends_all_rows else [],

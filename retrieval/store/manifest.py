@@ -28,6 +28,9 @@ class DocEntry:
     # file added through add_files, kept in the index's own documents folder; and its path there.
     origin: str = ""
     path: str = ""
+    # The file as it was when last read (sources.file_state): while it stays the same, an update takes
+    # the document as recorded without reading or decoding the file again. "" = read it every time.
+    state: str = ""
 
     @property
     def meta(self) -> DocMeta:
@@ -51,7 +54,12 @@ class Manifest:
     collection: str = ""                # milvus: the collection
 
     def to_json(self) -> dict:
-        return dataclasses.asdict(self)
+        """dataclasses.asdict without its deep copies (every field is flat but `documents` and `files`):
+        ~10x quicker with 1e4 documents, and an append writes the manifest every time."""
+        out = {name: getattr(self, name) for name in _MANIFEST_FIELDS}
+        out["documents"] = [{name: getattr(e, name) for name in _ENTRY_FIELDS} for e in self.documents]
+        out["files"] = {name: list(value) for name, value in self.files.items()}
+        return out
 
     @classmethod
     def from_json(cls, data: dict) -> Manifest:
@@ -79,3 +87,7 @@ def _typed(cls, data: dict):
         if kind is not None and f.name in data and not _is(data[f.name], kind):
             raise TypeError(f"{f.name!r} is {data[f.name]!r}, not {f.type}")
     return cls(**data)
+
+
+_MANIFEST_FIELDS = [f.name for f in dataclasses.fields(Manifest)]
+_ENTRY_FIELDS = [f.name for f in dataclasses.fields(DocEntry)]

@@ -12,11 +12,11 @@ import numpy as np
 from retrieval.records import Speaker
 from retrieval.store.keyword import KeywordIndex, TokenTable
 from retrieval.store.manifest import Manifest
+from retrieval.store.people import ALIASES
 from retrieval.store.rows import RowTable
 from retrieval.text.aliases import Alias
 from retrieval.vectors.base import VectorBackend
 
-ALIASES = "aliases.json"          # each speaker's aliases, in speakers.json's order
 TOKENS = "tokens"
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from retrieval import records as d
 from retrieval.errors import DecodeError, NoDocuments
 from retrieval.ingest.decode import Decoded
-from retrieval.ingest.files import SUFFIXES, content_hash, read_folder, read_text
+from retrieval.ingest.files import SUFFIXES, content_hash, read_text, scan_folder
 from retrieval.ingest.paragraphs import has_words
 from retrieval.store.manifest import UPLOAD, DocEntry
 
@@ -27,17 +27,22 @@ DOCUMENTS = "documents"   # uploads, inside the index folder
 @dataclass(frozen=True)
 class Plan:
     """What one update indexes: (name, decoded, digest) per document in index order, what was passed
-    over and why, notes, and each document's (origin, path)."""
+    over and why, notes, and each document's (origin, path, file state)."""
 
     docs: tuple[tuple[str, Decoded, str], ...]
     skipped: tuple[d.Skipped, ...] = ()
     notes: tuple[str, ...] = ()
-    where: dict[str, tuple[str, str]] = field(default_factory=dict)
+    where: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
     def placed(self, entries) -> list[DocEntry]:
-        """Manifest entries with the origin and path each document was read from."""
-        return [replace(e, origin=self.where[e.name][0], path=self.where[e.name][1]) if e.name in self.where else e
-                for e in entries]
+        """Manifest entries with the origin, path and file state each document was read from."""
+        return [replace(e, origin=self.where[e.name][0], path=self.where[e.name][1], state=self.where[e.name][2])
+                if e.name in self.where else e for e in entries]
+
+    def relocated(self, entries) -> bool:
+        """Whether any of these entries now comes from another origin or path (a file state recorded
+        afresh is no reason to write a generation: it is recorded at the next one)."""
+        return any(self.where[e.name][:2] != (e.origin, e.path) for e in entries if e.name in self.where)
 
 
 def _path(entry: DocEntry) -> str:
@@ -105,7 +110,7 @@ def _keep(entries, reuse, index_dir, max_file_bytes, docs, skipped, where) -> di
             continue
         entry, decoded = item
         docs.append((entry.name, decoded, entry.hash))
-        where[entry.name] = (entry.origin, _path(entry))
+        where[entry.name] = (entry.origin, _path(entry), entry.state)
         seen[entry.hash] = entry.name
     return seen
 
@@ -128,11 +133,27 @@ def folder_plan(folder: Path, recorded: tuple[DocEntry, ...], reuse: bool, repla
     named = {_path(e): e.name for e in own}     # a file indexed before keeps its name
     label = Path(origin).name or origin
     found = 0
-    for item in read_folder(folder, max_file_bytes):
+    # A file whose state is the one recorded when it was last read is taken as recorded, unread
+    # (with `reuse` only: otherwise its rows are made again from its text).
+    settled = {_path(e): e for e in own if e.state and reuse and e.name not in taken}
+    for item in scan_folder(folder, max_file_bytes, lambda path, state: path in settled and settled[path].state == state):
         if isinstance(item, d.Skipped):
             skipped.append(item)
             continue
-        path, decoded = item
+        path, decoded, state = item
+        if decoded is None:
+            entry = settled[path]
+            found += 1
+            if entry.hash in seen:
+                skipped.append(d.Skipped(path, f"same text as {seen[entry.hash]}, indexed once"))
+                continue
+            seen[entry.hash] = entry.name
+            taken.add(entry.name)
+            docs.append((entry.name, Decoded("", entry.encoding, meta=entry.meta), entry.hash))
+            where[entry.name] = (origin, path, state)
+            if entry.name != path:
+                notes.append(f"{path} is indexed as {entry.name}: another source holds a document called {path}")
+            continue
         if not has_words(decoded.text):
             skipped.append(d.Skipped(path, "holds no words (only marks, symbols or single letters)"))
             continue
@@ -146,15 +167,16 @@ def folder_plan(folder: Path, recorded: tuple[DocEntry, ...], reuse: bool, repla
             name = unique_name(path, label, taken)
         if name != path:
             notes.append(f"{path} is indexed as {name}: another source holds a document called {path}")
-        if decoded.guessed:
-            notes.append(f"read {name} as {decoded.encoding} (guessed)")
+        told = [f"read {name} as {decoded.encoding} (guessed)"] if decoded.guessed else []
         if decoded.replaced:
-            notes.append(f"{name}: {decoded.replaced} bad byte{'s' * (decoded.replaced > 1)} replaced")
-        notes += [f"{name}: {note}" for note in decoded.notes]
+            told.append(f"{name}: {decoded.replaced} bad byte{'s' * (decoded.replaced > 1)} replaced")
+        told += [f"{name}: {note}" for note in decoded.notes]
+        notes += told
         seen[digest] = name
         taken.add(name)
         docs.append((name, decoded, digest))
-        where[name] = (origin, path)
+        # A file read with a note is read again each time, so that the note is given each time.
+        where[name] = (origin, path, "" if told else state)
     if not found and not own:
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:3])
         raise NoDocuments(f"{folder}: no readable documents (.txt, .md, .docx, .pdf, .html)"
@@ -174,7 +196,7 @@ def upload_plan(recorded: tuple[DocEntry, ...], reuse: bool, index_dir: Path, ma
             notes.append(f"{stored} is indexed as {name}: another source holds a document called {stored}")
         taken.add(name)
         docs.append((name, decoded, digest))
-        where[name] = (UPLOAD, stored)
+        where[name] = (UPLOAD, stored, "")
     return _plan([e.name for e in recorded], docs, skipped, notes, where)
 
 

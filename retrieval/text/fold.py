@@ -35,5 +35,20 @@ def nfkc(text: str) -> str:
     all earlier text at once): the full-width characters are narrowed by one regex, each to its own
     NFKC form, which leaves the NFKC of the whole unchanged, and the full normalisation runs only if
     anything else is left to normalise."""
-    narrowed = _WIDE.sub(lambda m: _NARROW[m.group()], text)
+    narrowed = _narrowed(text) if len(text) > _LONG else _WIDE.sub(lambda m: _NARROW[m.group()], text)
     return narrowed if unicodedata.is_normalized("NFKC", narrowed) else unicodedata.normalize("NFKC", narrowed)
+
+
+_LONG = 1 << 14
+
+
+def _narrowed(text: str) -> str:
+    """_NARROW applied to a long text by code point arithmetic in numpy: the regex calls Python once per
+    full-width character, ~70k times over 1e4 paragraphs."""
+    import numpy as np
+
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).copy()
+    wide = (points >= 0xFF01) & (points <= 0xFF5E)
+    points[wide] -= 0xFEE0
+    points[points == 0x3000] = 0x20
+    return points.tobytes().decode("utf-32-le")
