@@ -162,7 +162,15 @@ class Ranker:
 
     @cached_property
     def profiles(self) -> Profiles:
-        return Profiles(self.snapshot.speakers, self.tokenizer, self.embedder)
+        return Profiles(self.snapshot.speakers, self.tokenizer, self.embedder, self.home_share)
+
+    def home_share(self, word: str, docs: frozenset[str]) -> float:
+        """Share of the paragraphs holding `word` that lie in these documents (1.0 when none holds it)."""
+        using = self.snapshot.keyword.scores([word]) > 0
+        if not using.any():
+            return 1.0
+        inside = np.isin(self.snapshot.rows.columns["doc"], self.snapshot.rows.codes(docs))
+        return float((using & inside).sum() / using.sum())
 
     def describe(self, vector: np.ndarray, analysis: Analysis | None = None) -> tuple[str | None, float]:
         """The speaker an English description fits best, and by how much it leads the runner-up."""
@@ -298,7 +306,10 @@ class Ranker:
         present = [self.text_tokens(self.snapshot.rows.text(i)) for i in top]
         keyword = self.snapshot.keyword
         rarest = float(np.log(1 + (keyword.size + 0.5) / 0.5))
-        given = self.profiles.words_of(analysis.filter_speakers)
+        # With no speaker asked about, the words of anyone's organisation still say where, not what
+        # ("the weather in Beijing": 北京 is in a hospital's name and that report's paragraphs).
+        given = self.profiles.words_of(analysis.filter_speakers) if analysis.filter_speakers else \
+            [words & set(english.words) for words in self.profiles.words_of(tuple(self.profiles.names))]
         figure = wants_figure(analysis.question)
         asked = set().union(*given)
         return Evidence(
