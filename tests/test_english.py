@@ -157,3 +157,17 @@ def test_a_lower_case_question_with_a_number_word_finds_its_paragraph(engine):
     answer = engine.ask("what did wang wenjun say about the three days of study", k=3)
     first = answer.passages[0].paragraph
     assert (first.doc, first.number) == (SEED_DOC, 6) and answer.speaker_filter == "王文军"
+
+
+def test_a_city_the_corpus_names_everywhere_does_not_name_a_speaker(engine):
+    # 北京 is in 马晓燕's hospital's name, but most paragraphs using it are in another report: the
+    # question asks about that report's training, not about her.
+    answer = engine.ask("How many people took part in the Beijing trade union training?", k=3)
+    assert answer.speaker_filter is None
+    first = answer.passages[0].paragraph
+    assert (first.doc, first.number) == (SEED_DOC, 3)
+
+
+def test_an_organisation_word_used_in_its_own_report_still_names_the_speaker(engine):
+    answer = engine.ask("What did the hospital union chair do for night-shift nurses?", k=3)
+    assert answer.speaker_filter == "马晓燕"

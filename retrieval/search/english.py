@@ -108,12 +108,22 @@ def render(glossary: Glossary, topic: str, question: str) -> Rendered:
     return Rendered(tuple(glossary.renderings(topic, question)))
 
 
+# A word names a person by their organisation only where at least this share of the paragraphs using it
+# are in that person's documents: half, so that a word of two copies of one report still counts.
+HOME_SHARE = 0.5
+
+
 class Profiles:
     """Each person as the header describes them (organisation, title), for English descriptions."""
 
-    def __init__(self, speakers: list[Speaker], tokenizer: Callable[[str], list[str]], embedder=None) -> None:
+    def __init__(self, speakers: list[Speaker], tokenizer: Callable[[str], list[str]], embedder=None,
+                 home: Callable[[str, frozenset[str]], float] | None = None) -> None:
         people = [s for s in speakers if s.is_person]
         self.names = [s.name for s in people]
+        # The documents each person speaks in; `home(word, docs)`: the share of the paragraphs using a word
+        # that lie in those documents.
+        self._docs = [frozenset(p.doc for p in people if p.name == s.name) for s in people]
+        self._home = home
         self._texts = [f"{s.title or ''}{s.name}" for s in people]
         self._words = [frozenset(tokenizer(f"{s.organisation or ''}{s.title or ''}")) for s in people]
         self._embedder = embedder
@@ -129,14 +139,20 @@ class Profiles:
 
     def named_by(self, english: Rendered) -> str | None:
         """The one person whose organisation or title holds the question's words ("the Foxconn union
-        chairman", "the Chaoyang district union"); words every profile shares count for nothing."""
+        chairman", "the Chaoyang district union"); words every profile shares count for nothing, and so
+        does a word the corpus uses mostly in other documents than the person's: a city in a hospital's
+        name is what other reports speak of too ("the Beijing union training" names no one)."""
         scores = np.zeros(len(self.names))
         for rendering in english.renderings:
-            has = np.array([any(w in words for w in rendering.words) for words in self._words], dtype=bool)
+            has = np.array([any(w in words and self._at_home(w, docs) for w in rendering.words)
+                            for words, docs in zip(self._words, self._docs)], dtype=bool)
             if has.any():
                 scores += has * np.log(len(self.names) / has.sum())
         best = scores.max(initial=0.0)
         return self.names[int(np.argmax(scores))] if best > 0 and (scores == best).sum() == 1 else None
+
+    def _at_home(self, word: str, docs: frozenset[str]) -> bool:
+        return self._home is None or self._home(word, docs) >= HOME_SHARE
 
     def describe(self, vector: np.ndarray, english: Rendered | None = None) -> tuple[str | None, float]:
         """The person whose profile fits a description best, and by how much they lead the runner-up
