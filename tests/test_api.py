@@ -105,3 +105,37 @@ def test_the_api_asks_for_the_pages_login_when_one_is_set(engine, monkeypatch):
             assert ok.status_code == 200 and ok.json()["passages"]
     finally:
         running.close()
+
+
+def test_stopping_the_server_with_a_page_open_logs_no_traceback(engine):
+    """An open tab holds Gradio's heartbeat stream; the stop cancels it after the graceful wait, and that
+    used to be logged as "Exception in ASGI application" with a traceback (Ctrl+C on `whosaid serve`)."""
+    import logging
+    import threading
+    import time
+
+    from tests.conftest import serve
+
+    url, running = serve(engine)
+    logged = io.StringIO()
+    handler = logging.StreamHandler(logged)
+    logging.getLogger("uvicorn.error").addHandler(handler)
+    opened = threading.Event()
+
+    def tab():
+        try:
+            with httpx.stream("GET", url.rstrip("/") + "/gradio_api/heartbeat/tab-1", timeout=60) as stream:
+                opened.set()
+                for _ in stream.iter_bytes():
+                    pass
+        except httpx.HTTPError:
+            pass  # the server went away: what a tab sees
+
+    threading.Thread(target=tab, daemon=True).start()
+    try:
+        assert opened.wait(30)
+        time.sleep(0.5)
+    finally:
+        running.close()
+        logging.getLogger("uvicorn.error").removeHandler(handler)
+    assert "Traceback" not in logged.getvalue() and "Exception in ASGI" not in logged.getvalue()

@@ -3,8 +3,10 @@ of ui/exposure.py and ui/guard.py, run by uvicorn; or Gradio's own launch when a
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
+import logging
 import signal
 import socket
 import threading
@@ -78,8 +80,23 @@ class Running:
             self.spool.close()
 
 
+class _OpenStreamsAtStop(logging.Filter):
+    """An open tab keeps an event stream (Gradio's heartbeat) open for as long as it is open; stopping the
+    server cancels it after the graceful wait, and uvicorn logs that as an error with a traceback. A stop
+    that was asked for is not an error: those records are dropped, every other one is kept."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        cancelled = record.exc_info is not None and isinstance(record.exc_info[1], asyncio.CancelledError)
+        return not (cancelled or "timeout graceful shutdown exceeded" in record.getMessage())
+
+
+_STOP_FILTER = _OpenStreamsAtStop()
+
+
 def _server(app, host: str, port: int):
     import uvicorn
+
+    logging.getLogger("uvicorn.error").addFilter(_STOP_FILTER)  # the same object: added once however often
 
     class Server(uvicorn.Server):
         @contextlib.contextmanager
