@@ -50,6 +50,13 @@ def test_the_quotes_view_filters_by_speaker_opens_a_row_and_downloads_that_speak
 
     page.locator(ROWS, has_text="前不久").locator("[role=gridcell]").nth(3).click()
     page.wait_for_selector("#quotes-doc #whosaid-marked", timeout=30_000)
+    # the whole document scrolls inside its own box (it overflowed it, drawn under the panel below), and
+    # the row's paragraph is scrolled into that box's view
+    assert page.evaluate("() => { const e = document.querySelector('#quotes-doc');"
+                         " return e.scrollHeight <= e.clientHeight + 1 || getComputedStyle(e).overflowY === 'auto'; }")
+    page.wait_for_timeout(500)
+    doc, mark = page.locator("#quotes-doc").bounding_box(), page.locator("#quotes-doc #whosaid-marked").bounding_box()
+    assert doc["y"] - 1 <= mark["y"] and mark["y"] + min(mark["height"], 40) <= doc["y"] + doc["height"] + 1
     cite = page.locator("#quotes-citation textarea").input_value()
     assert cite.startswith("“") and "—— 王文军（朝阳区总工会党组书记、主席），《" in cite and cite.endswith("段")
 

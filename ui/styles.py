@@ -38,6 +38,9 @@ CSS = """
 #source-panel > .row { position: sticky; top: 0; z-index: 1; background: var(--background-fill-primary);
   padding-top: var(--spacing-lg); }  /* Close stays in reach while the document scrolls */
 .whosaid-marked { border-left: 4px solid #f0b400; padding-left: 8px; }
+/* The Quotes view's document is a scroll box of its own: Gradio gives the HTML block a fixed height, and a
+   whole document overflowed it, drawn under the Documents panel below. */
+#quotes-doc { max-height: 70vh; overflow-y: auto !important; }
 #jump-speakers { display: none; }
 #documents-list, #documents-status { overflow-wrap: anywhere; }  /* a folder's path fits a phone */
 @media (max-width: 640px) {
